@@ -1,0 +1,2 @@
+// @prch/mesh-core: nothing is exported yet; see README.md for what this package will hold.
+export {};

@@ -1,0 +1,2 @@
+// @prch/nbfs: nothing is exported yet; see README.md for what this package will hold.
+export {};

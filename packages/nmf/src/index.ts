@@ -1,0 +1,2 @@
+// @prch/nmf: nothing is exported yet; see README.md for what this package will hold.
+export {};

@@ -1,0 +1,2 @@
+// @prch/node: nothing is exported yet; see README.md for what this package will hold.
+export {};

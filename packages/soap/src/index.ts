@@ -1,0 +1,2 @@
+// @prch/soap: nothing is exported yet; see README.md for what this package will hold.
+export {};

@@ -1,0 +1,2 @@
+// @prch/transport-node: nothing is exported yet; see README.md for what this package will hold.
+export {};
