@@ -14,7 +14,6 @@ export function packageTests(name: string, extra: UserWorkspaceConfig["test"] = 
       environment: "node",
       testTimeout: 30_000,
       hookTimeout: 60_000,
-      passWithNoTests: true,
       ...extra,
     },
   });

@@ -47,7 +47,7 @@ put(
         build: "tsup",
         typecheck: "tsc -p tsconfig.json",
         lint: "biome check .",
-        test: "vitest run",
+        test: "vitest run --passWithNoTests",
       },
       dependencies,
     },
