@@ -1,12 +1,15 @@
-import { defineProject, type UserWorkspaceConfig } from "vitest/config";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
+
+type TestOptions = NonNullable<ViteUserConfig["test"]>;
 
 /**
  * Shared test settings. Workspace packages resolve through the
  * `@prch/source` export condition, so a package's tests run against the
  * TypeScript sources of the packages below it, never a stale build.
+ * Each run also writes a JSON report that `.ci/run` sums into one line.
  */
-export function packageTests(name: string, extra: UserWorkspaceConfig["test"] = {}) {
-  return defineProject({
+export function packageTests(name: string, extra: TestOptions = {}) {
+  return defineConfig({
     resolve: { conditions: ["@prch/source", "import", "node", "default"] },
     test: {
       name,
@@ -14,6 +17,7 @@ export function packageTests(name: string, extra: UserWorkspaceConfig["test"] = 
       environment: "node",
       testTimeout: 30_000,
       hookTimeout: 60_000,
+      reporters: ["default", ["json", { outputFile: "test-artifacts/vitest-results.json" }]],
       ...extra,
     },
   });

@@ -1,0 +1,26 @@
+// Sums the JSON reports vitest wrote in every workspace project into one line.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const dirs = ["packages", "apps", "tools", "tools/bench"].flatMap((d) =>
+  existsSync(join(root, d)) ? readdirSync(join(root, d)).map((e) => join(root, d, e)) : [],
+);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const rows = [];
+for (const dir of dirs) {
+  const file = join(dir, "test-artifacts", "vitest-results.json");
+  if (!existsSync(file)) continue;
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  rows.push(
+    `  ${dir.slice(root.length).padEnd(28)} ${String(r.numPassedTests).padStart(5)} passed  ${r.numFailedTests} failed  ${r.numPendingTests} skipped`,
+  );
+}
+console.log(rows.join("\n"));
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);
