@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { SessionDictionary, utf8ByteLength } from "../src/index.js";
+
+describe("SessionDictionary", () => {
+  it("assigns odd ids that continue across documents and never re-adds a string", () => {
+    const s = new SessionDictionary();
+    expect(s.add("action")).toBe(1);
+    expect(s.add("Inventory")).toBe(3);
+    expect(s.add("action")).toBe(1);
+    expect(s.nextId).toBe(5);
+    expect(s.get(3)).toBe("Inventory");
+    expect(s.get(2)).toBeUndefined();
+    expect(s.get(5)).toBeUndefined();
+    expect(s.idOf("Inventory")).toBe(3);
+    expect(s.byteSize).toBe(15);
+  });
+
+  it("measures UTF-8 like TextEncoder, lone surrogates as U+FFFD", () => {
+    for (const str of ["", "abc", "é", "€", "😀", "a\ud800b", "\udc00"]) {
+      expect(utf8ByteLength(str)).toBe(new TextEncoder().encode(str).length);
+    }
+  });
+});
