@@ -1,2 +1,10 @@
-// @prch/security: nothing is exported yet; see README.md for what this package will hold.
-export {};
+/**
+ * @prch/security — Peer Channel security (MC-PRCH §1.3.6, §2.2.3, §5).
+ * @packageDocumentation
+ */
+export * from "./capi.js";
+export * from "./errors.js";
+export * from "./identity.js";
+export * from "./keys.js";
+export * from "./pkcs12.js";
+export * from "./token.js";

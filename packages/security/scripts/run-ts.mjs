@@ -1,0 +1,23 @@
+// Runs a TypeScript script of this package: bundles it with the esbuild that
+// tsup ships (dependencies stay external) and imports the result.
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+
+const script = process.argv[2];
+if (!script) throw new Error("usage: node scripts/run-ts.mjs <file.ts>");
+const require = createRequire(import.meta.url);
+const tsupDir = dirname(require.resolve("tsup/package.json", { paths: [resolve("../..")] }));
+const esbuild = createRequire(join(tsupDir, "package.json"))("esbuild");
+const out = resolve("node_modules/.cache/run-ts", `${Date.now()}.mjs`);
+await esbuild.build({
+  entryPoints: [script],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  outfile: out,
+  define: { "import.meta.dirname": JSON.stringify(resolve(dirname(script))) },
+});
+execFileSync(process.execPath, [out, ...process.argv.slice(3)], { stdio: "inherit" });
