@@ -43,7 +43,7 @@ interface Step {
   /** Records (by SAMPLE name) valid at this point. */
   allowed: string[];
   /** The valid record fed to move on to the next step (absent for the last step). */
-  then?: Uint8Array;
+  next?: Uint8Array;
 }
 
 const modeRecord = (m: Mode) => Uint8Array.of(0x01, m);
@@ -51,35 +51,35 @@ const modeRecord = (m: Mode) => Uint8Array.of(0x01, m);
 /** Initiating streams, step by step, as a receiver reads them (§3.1.1.2 *Stream-a). */
 function receiverSteps(mode: Mode): Step[] {
   const preamble: Step[] = [
-    { allowed: ["version"], then: SAMPLE.version! },
+    { allowed: ["version"], next: SAMPLE.version! },
     // Other mode values are refused with UnsupportedMode, not a sequence fault.
-    { allowed: ["mode"], then: modeRecord(mode) },
-    { allowed: ["via"], then: SAMPLE.via! },
-    { allowed: ["knownEncoding", "extensibleEncoding"], then: Uint8Array.of(0x03, 0x03) },
+    { allowed: ["mode"], next: modeRecord(mode) },
+    { allowed: ["via"], next: SAMPLE.via! },
+    { allowed: ["knownEncoding", "extensibleEncoding"], next: Uint8Array.of(0x03, 0x03) },
   ];
   switch (mode) {
     case Mode.Duplex:
       return [
         ...preamble,
         // An Upgrade Request is in sequence here (refused with UpgradeInvalid).
-        { allowed: ["upgradeRequest", "preambleEnd"], then: SAMPLE.preambleEnd! },
-        { allowed: ["sizedEnvelope", "end"], then: SAMPLE.sizedEnvelope! },
-        { allowed: ["sizedEnvelope", "end"], then: SAMPLE.end! },
+        { allowed: ["upgradeRequest", "preambleEnd"], next: SAMPLE.preambleEnd! },
+        { allowed: ["sizedEnvelope", "end"], next: SAMPLE.sizedEnvelope! },
+        { allowed: ["sizedEnvelope", "end"], next: SAMPLE.end! },
         { allowed: [] },
       ];
     case Mode.SingletonUnsized:
       return [
         ...preamble,
-        { allowed: ["upgradeRequest", "preambleEnd"], then: SAMPLE.preambleEnd! },
-        { allowed: ["unsizedEnvelope"], then: SAMPLE.unsizedEnvelope! },
-        { allowed: ["end"], then: SAMPLE.end! },
+        { allowed: ["upgradeRequest", "preambleEnd"], next: SAMPLE.preambleEnd! },
+        { allowed: ["unsizedEnvelope"], next: SAMPLE.unsizedEnvelope! },
+        { allowed: ["end"], next: SAMPLE.end! },
         { allowed: [] },
       ];
     case Mode.Simplex:
       return [
         ...preamble,
-        { allowed: ["preambleEnd"], then: SAMPLE.preambleEnd! },
-        { allowed: ["sizedEnvelope", "end"], then: SAMPLE.sizedEnvelope! },
+        { allowed: ["preambleEnd"], next: SAMPLE.preambleEnd! },
+        { allowed: ["sizedEnvelope", "end"], next: SAMPLE.sizedEnvelope! },
         { allowed: ["sizedEnvelope", "end"] },
       ];
     case Mode.SingletonSized:
@@ -93,18 +93,18 @@ function initiatorSteps(mode: Mode, upgrade: boolean): Step[] {
   switch (mode) {
     case Mode.Duplex:
       return [
-        ...(upgrade ? [{ allowed: ["upgradeResponse"], then: SAMPLE.upgradeResponse! }] : []),
-        { allowed: ["preambleAck"], then: SAMPLE.preambleAck! },
-        { allowed: ["sizedEnvelope", "end"], then: SAMPLE.sizedEnvelope! },
-        { allowed: ["sizedEnvelope", "end"], then: SAMPLE.end! },
+        ...(upgrade ? [{ allowed: ["upgradeResponse"], next: SAMPLE.upgradeResponse! }] : []),
+        { allowed: ["preambleAck"], next: SAMPLE.preambleAck! },
+        { allowed: ["sizedEnvelope", "end"], next: SAMPLE.sizedEnvelope! },
+        { allowed: ["sizedEnvelope", "end"], next: SAMPLE.end! },
         { allowed: [] },
       ];
     case Mode.SingletonUnsized:
       return [
-        ...(upgrade ? [{ allowed: ["upgradeResponse"], then: SAMPLE.upgradeResponse! }] : []),
-        { allowed: ["preambleAck"], then: SAMPLE.preambleAck! },
-        { allowed: ["unsizedEnvelope", "end"], then: SAMPLE.unsizedEnvelope! },
-        { allowed: ["end"], then: SAMPLE.end! },
+        ...(upgrade ? [{ allowed: ["upgradeResponse"], next: SAMPLE.upgradeResponse! }] : []),
+        { allowed: ["preambleAck"], next: SAMPLE.preambleAck! },
+        { allowed: ["unsizedEnvelope", "end"], next: SAMPLE.unsizedEnvelope! },
+        { allowed: ["end"], next: SAMPLE.end! },
         { allowed: [] },
       ];
     default:
@@ -177,7 +177,7 @@ describe("invalid record order closes the session with the right fault", () => {
       it.each(rows)("step %i: %s", (stepIndex, rec) => {
         const s = c.make();
         for (let i = 0; i < stepIndex; i++) {
-          const events = feed(s, c.steps[i]!.then!);
+          const events = feed(s, c.steps[i]!.next!);
           expect(events.filter((e) => e.type === "error" || e.type === "closed")).toEqual([]);
         }
         s.takeOutput();
