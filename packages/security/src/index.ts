@@ -8,3 +8,6 @@ export * from "./identity.js";
 export * from "./keys.js";
 export * from "./pkcs12.js";
 export * from "./token.js";
+export * from "./handshake.js";
+export * from "./tls.js";
+export * from "./validator.js";

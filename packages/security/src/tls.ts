@@ -1,0 +1,155 @@
+import type { X509Certificate } from "node:crypto";
+import * as tls from "node:tls";
+import { SecurityError } from "./errors.js";
+import { PasswordHandshake } from "./handshake.js";
+import { identityTlsCredentials, type NodeIdentity } from "./identity.js";
+import { capiBlobFromCertificate } from "./keys.js";
+import type { CertificateValidator } from "./validator.js";
+
+/** How a mesh secures its neighbor links (MC-PRCH §5; WINDOWS-NOTES §1.6). */
+export type PeerSecurity =
+  /** Plain TCP: no TLS upgrade at all. */
+  | { readonly mode: "none" }
+  /** TLS with any certificate; trust comes only from the PeerHashToken exchange. */
+  | { readonly mode: "password"; readonly identity: NodeIdentity; readonly password: string }
+  /** Mutual TLS; the validator decides which peer certificates are trusted. */
+  | {
+      readonly mode: "certificate";
+      readonly identity: NodeIdentity;
+      readonly validator: CertificateValidator;
+    };
+
+/** Knobs shared by the option builders. */
+export interface PeerTlsTuning {
+  /**
+   * Lowest TLS version. Default "TLSv1.2". Old .NET Framework peers (before
+   * 4.6 without SchUseStrongCrypto) only speak TLS 1.0; lowering this also
+   * needs an OpenSSL security level that allows it — a deliberate choice.
+   */
+  readonly minVersion?: tls.SecureVersion;
+}
+
+/** Options for the accepting side: `tls.createServer(opts)` or `new tls.TLSSocket(socket, { isServer: true, ...opts })`. */
+export type PeerTlsServerOptions = tls.TlsOptions & {
+  readonly requestCert: true;
+  readonly secureContext: tls.SecureContext;
+};
+
+/**
+ * node:tls options for the responder side of a neighbor link; `undefined` in
+ * mode "none" (no upgrade). Windows requires a client certificate in both TLS
+ * modes (SslStreamSecurityBindingElement.RequireClientCertificate = true).
+ */
+export function peerTlsServerOptions(
+  security: PeerSecurity,
+  tuning: PeerTlsTuning = {},
+): PeerTlsServerOptions | undefined {
+  if (security.mode === "none") return undefined;
+  const creds = identityTlsCredentials(security.identity);
+  const ca = security.mode === "certificate" ? security.validator.rootsPem : undefined;
+  const base = {
+    ...creds,
+    ...(ca && ca.length > 0 ? { ca } : {}),
+    minVersion: tuning.minVersion ?? "TLSv1.2",
+  };
+  return {
+    ...base,
+    secureContext: tls.createSecureContext(base),
+    requestCert: true,
+    // Password mode: Windows sets certificate validation to None; the token
+    // is the only authentication. Certificate mode: let OpenSSL enforce the
+    // roots too, when there are roots; authorizePeerCertificate() always runs.
+    rejectUnauthorized: security.mode === "certificate" && (ca?.length ?? 0) > 0,
+  };
+}
+
+/**
+ * node:tls options for the initiator side: `tls.connect({ socket, ...opts })`
+ * over the NMF connection after the `application/ssl-tls` upgrade;
+ * `undefined` in mode "none".
+ */
+export function peerTlsClientOptions(
+  security: PeerSecurity,
+  tuning: PeerTlsTuning = {},
+): tls.ConnectionOptions | undefined {
+  if (security.mode === "none") return undefined;
+  const creds = identityTlsCredentials(security.identity);
+  const ca = security.mode === "certificate" ? security.validator.rootsPem : [];
+  return {
+    ...creds,
+    ...(ca.length > 0 ? { ca } : {}),
+    minVersion: tuning.minVersion ?? "TLSv1.2",
+    rejectUnauthorized: security.mode === "certificate" && ca.length > 0,
+    // Mesh peers are dialled by IP literal and identified by certificate or
+    // token, never by host name (PeerIdentityVerifier accepts any identity).
+    checkServerIdentity: () => undefined,
+  };
+}
+
+/** The certificate chain the peer presented, leaf first, as DER. */
+export function peerCertificateChain(socket: tls.TLSSocket): Uint8Array[] {
+  const chain: Uint8Array[] = [];
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  const seen = new Set<string>();
+  // Bounded: a TLS peer cannot send more than a few dozen certificates.
+  for (let i = 0; i < 32 && cert?.raw && !seen.has(cert.fingerprint256); i++) {
+    seen.add(cert.fingerprint256);
+    chain.push(new Uint8Array(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  if (chain.length === 0)
+    throw new SecurityError("no-peer-certificate", "peer presented no certificate");
+  return chain;
+}
+
+/**
+ * CAPI blob of the RSA key the peer presented on this TLS connection — the
+ * key its PeerHashToken must be bound to (MC-PRCH §3.1.5.1.1.1, §5.1).
+ */
+export function peerKeyBlob(socket: tls.TLSSocket): Uint8Array {
+  const cert = socket.getPeerX509Certificate();
+  if (!cert) throw new SecurityError("no-peer-certificate", "peer presented no certificate");
+  return capiBlobFromCertificate(cert);
+}
+
+/** CAPI blob of the certificate we presented on this TLS connection. */
+export function localKeyBlob(socket: tls.TLSSocket): Uint8Array {
+  const cert = socket.getX509Certificate();
+  if (!cert)
+    throw new SecurityError("invalid-argument", "this TLS socket presented no certificate");
+  return capiBlobFromCertificate(cert);
+}
+
+/**
+ * Certificate mode: validates the peer's chain after the TLS handshake.
+ * Must be called on every new link before any Peer Channel message; throws
+ * a {@link SecurityError} (abort the link) when the peer is not trusted.
+ */
+export function authorizePeerCertificate(
+  socket: tls.TLSSocket,
+  validator: CertificateValidator,
+  now: Date = new Date(),
+): X509Certificate[] {
+  return validator.validate(peerCertificateChain(socket), now);
+}
+
+/**
+ * Password mode: a {@link PasswordHandshake} for a freshly secured link,
+ * bound to the certificates both sides presented on `socket`.
+ */
+export function passwordHandshakeFor(
+  socket: tls.TLSSocket,
+  security: Extract<PeerSecurity, { mode: "password" }>,
+  role: "initiator" | "responder",
+  now: number,
+  timeoutMs?: number,
+): PasswordHandshake {
+  return new PasswordHandshake({
+    role,
+    password: security.password,
+    localKeyBlob: localKeyBlob(socket),
+    remoteKeyBlob: peerKeyBlob(socket),
+    now,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+}
