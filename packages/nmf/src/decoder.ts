@@ -283,6 +283,7 @@ export class RecordDecoder {
           if (b < 0) return undefined;
           if (b === 0x00) {
             // The Terminator (§2.2.4.3) sits where the next chunk size would.
+            this.recordStart = at;
             this.state = "type";
             this.unsizedTotal = 0;
             return { type: "unsizedEnvelopeEnd" };

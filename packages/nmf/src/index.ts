@@ -62,3 +62,12 @@ export {
   writeEncodedSize,
 } from "./size.js";
 export { formatNetTcpVia, NET_TCP_DEFAULT_PORT, type NetTcpVia, parseNetTcpVia } from "./via.js";
+export {
+  defaultRenderEnvelope,
+  type EnvelopeRenderer,
+  hexDump,
+  type InspectOptions,
+  type InspectResult,
+  inspectStream,
+} from "./inspect.js";
+export { type CliIo, runCli } from "./cli-run.js";
