@@ -1203,7 +1203,6 @@ export class MeshEngine<P = unknown> {
     if (w !== undefined && w.pending * 2 > this.watchedStart && this.connectedCount > 1) {
       this.counters.tooSlowAborts++;
       this.abortLink(w, "NodeTooSlow", now, out);
-      return; // removeLink re-evaluates
     }
     this.evaluateThrottle(now, out);
   }
