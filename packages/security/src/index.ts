@@ -11,3 +11,4 @@ export * from "./token.js";
 export * from "./handshake.js";
 export * from "./tls.js";
 export * from "./validator.js";
+export * from "./signing.js";
