@@ -226,8 +226,10 @@ export abstract class NmfSession {
       this.finish(events, true);
       return events;
     }
-    if (this.receivedEnd) {
-      // The peer said End and went away before our End: nothing is lost.
+    if (this.receivedEnd || this.sentEnd) {
+      // Once either side has sent End the session is winding down, and the
+      // transport closing ends it (§3.1.7.1). Mono's WCF, for one, closes the
+      // socket on receiving End without answering with its own.
       this.finish(events, false);
       return events;
     }

@@ -428,6 +428,12 @@ describe("API misuse and end of stream", () => {
     const r3 = new NmfReceiver();
     r3.receive(Uint8Array.from([...preamble(), 0x0c, 0x06, 0x05, 1]));
     expect(errorEvent(r3.receiveEof()).code).toBe("unexpected-eof");
+    // After our own End, the peer closing the transport simply ends the session.
+    const i = new NmfInitiator({ mode: Mode.Duplex, via: VIA, encoding: 8 });
+    i.start();
+    i.receive(bytes(0x0b));
+    i.end();
+    expect(i.receiveEof()).toEqual([{ type: "closed", clean: false }]);
   });
 });
 
