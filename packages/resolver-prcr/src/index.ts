@@ -1,2 +1,69 @@
-// @prch/resolver-prcr: nothing is exported yet; see README.md for what this package will hold.
-export {};
+/**
+ * `@prch/resolver-prcr`: the Peer Channel custom resolver (MC-PRCR) — the service behaviour with
+ * pluggable registration stores (memory, Redis) and the client behaviour as a sans-IO state
+ * machine. The net.tcp wiring comes on top of these.
+ *
+ * @packageDocumentation
+ */
+export {
+  type ReferralPolicy,
+  type ResolverClientAction,
+  ResolverClientCore,
+  type ResolverClientOptions,
+  type ResolverClientTimer,
+} from "./client-core.js";
+export {
+  ResolverError,
+  type ResolverErrorCode,
+  ResolverQuotaError,
+  type ResolverQuotaName,
+} from "./errors.js";
+export { MemoryRegistrationStore, type MemoryStoreOptions } from "./memory-store.js";
+export {
+  EMPTY_GUID,
+  type Guid,
+  isGuid,
+  millisecondsToTimeSpan,
+  normalizeGuid,
+  type PeerNodeAddress,
+  type RefreshInfo,
+  type RefreshResponseInfo,
+  type RefreshResult,
+  type Register,
+  type RegisterResponse,
+  RESOLVER_OPERATIONS,
+  type ResolveInfo,
+  type ResolveResponseInfo,
+  type ResolverOperation,
+  type ResolverRequest,
+  type ResolverResponse,
+  type ServiceSettingsResponseInfo,
+  TICKS_PER_MILLISECOND,
+  type TimeSpan,
+  timeSpanToMilliseconds,
+  type UnregisterInfo,
+  type UpdateInfo,
+} from "./model.js";
+export { DEFAULT_RESOLVER_QUOTAS, type ResolverQuotas } from "./quotas.js";
+export {
+  type CreateRedisStoreOptions,
+  createRedisStore,
+  type RedisCommander,
+  RedisRegistrationStore,
+  type RedisStoreOptions,
+} from "./redis-store.js";
+export {
+  DEFAULT_MAINTENANCE_INTERVAL_MS,
+  DEFAULT_REGISTRATION_LIFETIME_MS,
+  type ResolverCounters,
+  ResolverServiceCore,
+  type ResolverServiceOptions,
+} from "./service-core.js";
+export type {
+  RegistrationRecord,
+  RegistrationStore,
+  StoreLimits,
+  StoreStats,
+  StoreWriteResult,
+} from "./store.js";
+export { servicePath } from "./validate.js";
