@@ -256,6 +256,12 @@ export interface BinaryWriterOptions {
   readonly lookupStrings?: boolean;
   /** Session growth limits (maxSessionStrings, maxSessionSize); past them strings are written inline, as .NET does. */
   readonly quotas?: Partial<ReaderQuotas>;
+  /**
+   * True (default): xmlns records follow the element's other attributes, as
+   * .NET's XmlBaseWriter writes them. False: they are written where they are
+   * declared, which preserves a source document's order when transcoding.
+   */
+  readonly deferNamespaceDeclarations?: boolean;
   /** Initial buffer size in bytes. */
   readonly initialCapacity?: number;
 }

@@ -1,0 +1,122 @@
+import type {
+  BinaryReaderOptions,
+  BinaryWriterOptions,
+  XmlName,
+  XmlReader,
+  XmlWriter,
+} from "./api.js";
+import { BinaryXmlReader } from "./reader.js";
+import { TextXmlReader, type TextReaderOptions } from "./text-reader.js";
+import { TextXmlWriter } from "./text-writer.js";
+import { BinaryXmlWriter } from "./writer.js";
+
+/** Options of {@link copyNodes}. */
+export interface CopyOptions {
+  /** Drop text nodes made only of XML whitespace (indentation). Default false. */
+  readonly ignoreWhitespace?: boolean;
+  /** Drop comments. Default false. */
+  readonly ignoreComments?: boolean;
+}
+
+/**
+ * Copies every remaining node of `reader` to `writer`, like .NET's
+ * XmlDictionaryWriter.WriteNode: names keep their dictionary form, values
+ * their type, and xmlns declarations their place.
+ */
+export function copyNodes(reader: XmlReader, writer: XmlWriter, options: CopyOptions = {}): void {
+  const ignoreWs = options.ignoreWhitespace ?? false;
+  const ignoreComments = options.ignoreComments ?? false;
+  while (reader.read()) {
+    switch (reader.nodeType) {
+      case "element": {
+        const attrs = reader.attributes;
+        const prefix = reader.prefix;
+        let declaredHere = false;
+        for (const a of attrs) {
+          if (a.isXmlns && (a.prefix === "" ? "" : a.localName) === prefix) declaredHere = true;
+        }
+        const local: XmlName = reader.localNameDictionary ?? reader.localName;
+        writer.writeStartElement(prefix, local, declaredHere ? undefined : reader.namespaceUri);
+        for (const a of attrs) {
+          if (!a.isXmlns) continue;
+          const ns =
+            a.value.type === "dictionary"
+              ? a.value.value
+              : a.value.type === "string"
+                ? a.value.value
+                : "";
+          writer.writeXmlnsAttribute(a.prefix === "" ? "" : a.localName, ns);
+        }
+        for (const a of attrs) {
+          if (a.isXmlns) continue;
+          writer.writeStartAttribute(
+            a.prefix,
+            a.localNameDictionary ?? a.localName,
+            a.prefix === "" ? undefined : a.namespaceUri,
+          );
+          writer.writeValue(a.value);
+          writer.writeEndAttribute();
+        }
+        break;
+      }
+      case "endElement":
+        writer.writeEndElement();
+        break;
+      case "text": {
+        const v = reader.value;
+        if (ignoreWs && v.type === "string" && isWhitespace(v.value)) break;
+        writer.writeValue(v);
+        break;
+      }
+      case "comment":
+        if (!ignoreComments && reader.value.type === "string")
+          writer.writeComment(reader.value.value);
+        break;
+      default:
+        break;
+    }
+  }
+  writer.finish();
+}
+
+function isWhitespace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+/** Options of {@link binaryToText}. */
+export interface BinaryToTextOptions extends BinaryReaderOptions, CopyOptions {
+  /** Put xmlns attributes after the other attributes (.NET order) instead of where the binary had them. */
+  readonly deferNamespaceDeclarations?: boolean;
+}
+
+/** Decodes a binary document to XML text, rendering typed values as .NET does. */
+export function binaryToText(bytes: Uint8Array, options: BinaryToTextOptions = {}): string {
+  const reader = new BinaryXmlReader(bytes, options);
+  const writer = new TextXmlWriter({
+    deferNamespaceDeclarations: options.deferNamespaceDeclarations ?? false,
+  });
+  copyNodes(reader, writer, options);
+  return writer.toString();
+}
+
+/** Options of {@link textToBinary}. */
+export interface TextToBinaryOptions extends BinaryWriterOptions, CopyOptions, TextReaderOptions {}
+
+/**
+ * Encodes XML text as a binary document. Text content becomes string
+ * records (ZeroText/OneText/Chars…), as .NET's WriteNode does; with
+ * `lookupStrings` names and namespaces use the dictionaries.
+ */
+export function textToBinary(text: string, options: TextToBinaryOptions = {}): Uint8Array {
+  const reader = new TextXmlReader(text, options);
+  const writer = new BinaryXmlWriter({
+    ...options,
+    deferNamespaceDeclarations: options.deferNamespaceDeclarations ?? false,
+  });
+  copyNodes(reader, writer, options);
+  return writer.toBytes();
+}

@@ -1,0 +1,1024 @@
+import type {
+  BinaryWriterOptions,
+  BinaryXmlWriterApi,
+  Decimal,
+  DictionaryString,
+  StringDictionary,
+  XmlArray,
+  XmlDateTime,
+  XmlName,
+  XmlValue,
+} from "./api.js";
+import { NBFS_DICTIONARY } from "./dictionary.js";
+import { NbfsError } from "./errors.js";
+import { guidFromBytes, guidToBytes, isGuidString, valueToString } from "./format.js";
+import { writeMultiByteInt31 } from "./multibyte.js";
+import { type ReaderQuotas, resolveQuotas } from "./quotas.js";
+import type { SessionDictionary } from "./session.js";
+import { encodeStringTable } from "./stringtable.js";
+import { loneSurrogate, utf8LengthStrict } from "./utf8-encode.js";
+
+enum State {
+  Content = 0,
+  StartElement = 1,
+  Attribute = 2,
+}
+
+const KIND_BITS = { unspecified: 0n, utc: 1n, local: 2n } as const;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const TWO_POW_63 = 2 ** 63;
+
+interface OpenElement {
+  readonly nsMark: number;
+}
+
+/**
+ * Writer of .NET Binary XML. It picks records the way .NET's
+ * XmlBinaryWriter does (MC-NBFX): dictionary strings where it has an id,
+ * ZeroText/OneText, Int8/16/32/64 by magnitude, whole floats as integers,
+ * *WithEndElement fusion, single-letter prefix records, Chars8/16/32 by
+ * length and UnicodeChars when UTF-8 would be more than twice as long.
+ * Namespace declarations are written after the element's other attributes,
+ * as .NET's XmlBaseWriter does.
+ *
+ * @example
+ * ```ts
+ * const w = new BinaryXmlWriter();
+ * w.writeStartElement("s", dictionaryString("Envelope"), dictionaryString("http://www.w3.org/2003/05/soap-envelope"));
+ * w.writeEndElement();
+ * const bytes = w.toBytes();
+ * ```
+ */
+export class BinaryXmlWriter implements BinaryXmlWriterApi {
+  private buf: Buffer;
+  private pos = 0;
+  private readonly dict: StringDictionary | null;
+  private readonly session: SessionDictionary | undefined;
+  private readonly lookupStrings: boolean;
+  private readonly defer: boolean;
+  private readonly q: ReaderQuotas;
+
+  private state: State = State.Content;
+  // Offset of the last text record's type byte while it may still be fused
+  // with a following EndElement (MC-NBFX §2.2.3.31); -1 otherwise.
+  private textNodeOffset = -1;
+  private readonly open: OpenElement[] = [];
+  // Namespace bindings in scope (innermost last).
+  private nsPrefix: string[] = [];
+  private nsUri: string[] = [];
+  private nsLen = 0;
+  // xmlns declarations of the current start element, written when it closes.
+  private pendingPrefix: string[] = [];
+  private pendingNs: XmlName[] = [];
+  // Attribute being written: its value parts are collected so that several
+  // writes make one text record, as .NET does.
+  private attrParts: XmlValue[] = [];
+  private attrIsXmlns = false;
+  private elementPrefix = "";
+  private attrXmlnsPrefix = "";
+  // Session strings first used in this document: staged, committed by toBytes().
+  private staged: string[] = [];
+  private stagedIds = new Map<string, number>();
+  private stagedBytes = 0;
+  private result: Uint8Array | undefined;
+
+  constructor(options: BinaryWriterOptions = {}) {
+    this.buf = Buffer.allocUnsafe(Math.max(64, options.initialCapacity ?? 1024));
+    this.dict = options.dictionary === undefined ? NBFS_DICTIONARY : options.dictionary;
+    this.session = options.session;
+    this.lookupStrings = options.lookupStrings ?? false;
+    this.defer = options.deferNamespaceDeclarations ?? true;
+    this.q = resolveQuotas(options.quotas);
+  }
+
+  /** Clears the document so the writer (and its buffer) can be reused. */
+  reset(): void {
+    this.pos = 0;
+    this.state = State.Content;
+    this.textNodeOffset = -1;
+    this.open.length = 0;
+    this.nsLen = 0;
+    this.pendingPrefix.length = 0;
+    this.pendingNs.length = 0;
+    this.attrParts.length = 0;
+    this.staged = [];
+    this.stagedIds = new Map();
+    this.stagedBytes = 0;
+    this.result = undefined;
+  }
+
+  /** Bytes written so far (the document without its StringTable). */
+  get length(): number {
+    return this.pos;
+  }
+
+  // ---- structure -------------------------------------------------------
+
+  writeStartElement(prefix: string, localName: XmlName, ns?: XmlName): void {
+    this.checkWritable();
+    if (this.state !== State.Content) this.closeStart();
+    const local = nameValue(localName);
+    if (local === "") throw new NbfsError("invalid-name", "element local name is empty");
+    this.open.push({ nsMark: this.nsLen });
+    // Without a namespace the prefix must be bound by the time the start
+    // tag closes (its xmlns attribute may still follow).
+    this.elementPrefix = prefix;
+    const id = this.nameId(localName);
+    this.ensure(12 + prefix.length * 3 + local.length * 3);
+    const single = singleLetter(prefix);
+    if (id >= 0) {
+      if (prefix === "") this.buf[this.pos++] = 0x42;
+      else if (single >= 0) this.buf[this.pos++] = 0x44 + single;
+      else {
+        this.buf[this.pos++] = 0x43;
+        this.putString(prefix);
+      }
+      this.putInt31(id);
+    } else {
+      if (prefix === "") this.buf[this.pos++] = 0x40;
+      else if (single >= 0) this.buf[this.pos++] = 0x5e + single;
+      else {
+        this.buf[this.pos++] = 0x41;
+        this.putString(prefix);
+      }
+      this.putString(local);
+    }
+    this.state = State.StartElement;
+    this.textNodeOffset = -1;
+    if (ns !== undefined) this.bindPrefix(prefix, ns);
+    if (!this.defer) this.flushDeclarations();
+  }
+
+  writeEndElement(): void {
+    this.checkWritable();
+    if (this.open.length === 0) throw new NbfsError("invalid-state", "no open element to end");
+    if (this.state === State.Attribute) this.writeEndAttribute();
+    if (this.state === State.StartElement) this.closeStart();
+    const e = this.open.pop()!;
+    this.nsLen = e.nsMark;
+    this.ensure(1);
+    if (this.textNodeOffset >= 0) {
+      this.buf[this.textNodeOffset]! |= 1;
+    } else {
+      this.buf[this.pos++] = 0x01;
+    }
+    this.textNodeOffset = -1;
+  }
+
+  writeXmlnsAttribute(prefix: string, ns: XmlName): void {
+    this.checkWritable();
+    if (this.state !== State.StartElement) {
+      throw new NbfsError("invalid-state", "xmlns attribute outside a start element");
+    }
+    this.bindPrefix(prefix, ns);
+    if (!this.defer) this.flushDeclarations();
+  }
+
+  writeStartAttribute(prefix: string, localName: XmlName, ns?: XmlName): void {
+    this.checkWritable();
+    if (this.state === State.Attribute) this.writeEndAttribute();
+    if (this.state !== State.StartElement) {
+      throw new NbfsError("invalid-state", "attribute outside a start element");
+    }
+    const local = nameValue(localName);
+    if (prefix === "xmlns" || (prefix === "" && local === "xmlns")) {
+      this.attrIsXmlns = true;
+      this.attrXmlnsPrefix = prefix === "" ? "" : local;
+      this.attrParts.length = 0;
+      this.state = State.Attribute;
+      return;
+    }
+    if (local === "") throw new NbfsError("invalid-name", "attribute local name is empty");
+    if (ns !== undefined && nameValue(ns) !== "") {
+      if (prefix === "") {
+        throw new NbfsError("invalid-name", "an attribute in a namespace needs a prefix");
+      }
+      if (prefix !== "xml") this.bindPrefix(prefix, ns);
+    } else if (prefix !== "" && prefix !== "xml" && this.lookupNamespace(prefix) === undefined) {
+      throw new NbfsError("undeclared-prefix", `prefix "${prefix}" is not declared`);
+    }
+    if (!this.defer) this.flushDeclarations();
+    const id = this.nameId(localName);
+    this.ensure(12 + prefix.length * 3 + local.length * 3);
+    const single = singleLetter(prefix);
+    if (id >= 0) {
+      if (prefix === "") this.buf[this.pos++] = 0x06;
+      else if (single >= 0) this.buf[this.pos++] = 0x0c + single;
+      else {
+        this.buf[this.pos++] = 0x07;
+        this.putString(prefix);
+      }
+      this.putInt31(id);
+    } else {
+      if (prefix === "") this.buf[this.pos++] = 0x04;
+      else if (single >= 0) this.buf[this.pos++] = 0x26 + single;
+      else {
+        this.buf[this.pos++] = 0x05;
+        this.putString(prefix);
+      }
+      this.putString(local);
+    }
+    this.attrIsXmlns = false;
+    this.attrParts.length = 0;
+    this.state = State.Attribute;
+  }
+
+  writeEndAttribute(): void {
+    this.checkWritable();
+    if (this.state !== State.Attribute) throw new NbfsError("invalid-state", "no open attribute");
+    this.state = State.StartElement;
+    const parts = this.attrParts;
+    if (this.attrIsXmlns) {
+      let ns: XmlName = "";
+      if (parts.length === 1 && parts[0]!.type === "dictionary") ns = parts[0]!.value;
+      else ns = parts.map(partString).join("");
+      this.bindPrefix(this.attrXmlnsPrefix, ns);
+      parts.length = 0;
+      if (!this.defer) this.flushDeclarations();
+      return;
+    }
+    if (parts.length === 0) this.putByte(0xa8);
+    else if (parts.length === 1) this.putValue(parts[0]!, true);
+    else this.putText(parts.map(partString).join(""), true);
+    parts.length = 0;
+    this.textNodeOffset = -1;
+  }
+
+  writeAttributeString(
+    prefix: string,
+    localName: XmlName,
+    ns: XmlName | undefined,
+    value: string,
+  ): void {
+    this.writeStartAttribute(prefix, localName, ns);
+    this.writeString(value);
+    this.writeEndAttribute();
+  }
+
+  writeComment(text: string): void {
+    this.checkWritable();
+    if (this.state === State.Attribute)
+      throw new NbfsError("invalid-state", "comment inside an attribute");
+    if (this.state === State.StartElement) this.closeStart();
+    this.putByte(0x02);
+    this.putString(text);
+    this.textNodeOffset = -1;
+  }
+
+  finish(): void {
+    if (this.result !== undefined) return;
+    if (this.state === State.Attribute) this.writeEndAttribute();
+    while (this.open.length > 0) this.writeEndElement();
+  }
+
+  toBytes(): Uint8Array {
+    if (this.result !== undefined) return this.result;
+    this.finish();
+    let out: Uint8Array;
+    if (this.session !== undefined) {
+      // MC-NBFSE §2: every document is preceded by a StringTable, empty or not.
+      const table = encodeStringTable(this.staged);
+      out = new Uint8Array(table.length + this.pos);
+      out.set(table, 0);
+      out.set(this.buf.subarray(0, this.pos), table.length);
+      for (const s of this.staged) this.session.add(s);
+    } else {
+      out = new Uint8Array(this.pos);
+      out.set(this.buf.subarray(0, this.pos));
+    }
+    this.result = out;
+    return out;
+  }
+
+  // ---- typed content ---------------------------------------------------
+
+  writeString(value: string): void {
+    if (this.beginText({ type: "string", value })) return;
+    if (value.length === 0) return;
+    this.putText(value, false);
+  }
+
+  writeDictionaryText(value: DictionaryString): void {
+    if (this.beginText({ type: "dictionary", value })) return;
+    this.putDictionaryText(value, false);
+  }
+
+  writeInt32(value: number): void {
+    if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
+      throw new NbfsError("invalid-value", `not an Int32: ${value}`);
+    }
+    if (this.beginText({ type: "int32", value })) return;
+    this.putInt32Text(value);
+  }
+
+  writeInt64(value: bigint): void {
+    if (value < INT64_MIN || value > INT64_MAX)
+      throw new NbfsError("invalid-value", `not an Int64: ${value}`);
+    if (this.beginText({ type: "int64", value })) return;
+    this.putInt64Text(value);
+  }
+
+  writeUInt64(value: bigint): void {
+    if (value < 0n || value >= 2n ** 64n)
+      throw new NbfsError("invalid-value", `not a UInt64: ${value}`);
+    if (this.beginText({ type: "uint64", value })) return;
+    this.putUInt64Text(value);
+  }
+
+  writeBool(value: boolean): void {
+    if (this.beginText(value ? { type: "bool", value: true } : { type: "bool", value: false }))
+      return;
+    this.putTextType(value ? 0x86 : 0x84, 0);
+  }
+
+  writeFloat(value: number): void {
+    if (this.beginText({ type: "float", value })) return;
+    this.putFloatText(value);
+  }
+
+  writeDouble(value: number): void {
+    if (this.beginText({ type: "double", value })) return;
+    this.putDoubleText(value);
+  }
+
+  writeDecimal(value: Decimal): void {
+    checkDecimal(value);
+    if (this.beginText({ type: "decimal", value })) return;
+    this.putDecimalText(value);
+  }
+
+  writeDateTime(value: XmlDateTime): void {
+    if (value.ticks < 0n || value.ticks >= 1n << 62n) {
+      throw new NbfsError("invalid-value", "DateTime ticks out of range");
+    }
+    if (this.beginText({ type: "datetime", value })) return;
+    this.putDateTimeText(value);
+  }
+
+  writeTimeSpan(ticks: bigint): void {
+    if (ticks < INT64_MIN || ticks > INT64_MAX)
+      throw new NbfsError("invalid-value", "TimeSpan out of range");
+    if (this.beginText({ type: "timespan", value: ticks })) return;
+    this.putTextType(0xae, 8);
+    this.buf.writeBigInt64LE(ticks, this.pos);
+    this.pos += 8;
+  }
+
+  writeGuid(value: string | Uint8Array): void {
+    const s = typeof value === "string" ? value.toLowerCase() : guidString(value);
+    if (this.beginText({ type: "guid", value: s })) return;
+    this.putGuidText(0xb0, s);
+  }
+
+  writeUniqueId(value: string | Uint8Array): void {
+    let s = typeof value === "string" ? value : guidString(value);
+    if (s.startsWith("urn:uuid:")) s = s.slice(9);
+    if (!isGuidString(s)) {
+      // Not a GUID-shaped id: .NET writes such a UniqueId as plain text.
+      this.writeString(typeof value === "string" ? value : s);
+      return;
+    }
+    s = s.toLowerCase();
+    if (this.beginText({ type: "uniqueid", value: s })) return;
+    this.putGuidText(0xac, s);
+  }
+
+  writeBase64(value: Uint8Array): void {
+    if (this.beginText({ type: "base64", value })) return;
+    if (value.length === 0) return;
+    this.putBytesText(value);
+  }
+
+  writeQName(prefix: string, localName: XmlName): void {
+    const single = singleLetter(prefix);
+    if (single >= 0) {
+      const id = this.nameId(localName, true);
+      if (id >= 0) {
+        const ds: DictionaryString =
+          typeof localName === "string" ? { id, value: localName } : { id, value: localName.value };
+        if (this.beginText({ type: "qname", prefix, localName: ds })) return;
+        this.putTextType(0xbc, 6);
+        this.buf[this.pos++] = single;
+        this.putInt31(id);
+        return;
+      }
+    }
+    const local = nameValue(localName);
+    this.writeString(prefix === "" ? local : `${prefix}:${local}`);
+  }
+
+  writeList(values: readonly XmlValue[]): void {
+    if (this.beginText({ type: "list", items: values })) return;
+    this.putList(values);
+  }
+
+  writeValue(value: XmlValue): void {
+    switch (value.type) {
+      case "string":
+        this.writeString(value.value);
+        return;
+      case "dictionary":
+        this.writeDictionaryText(value.value);
+        return;
+      case "int32":
+        this.writeInt32(value.value);
+        return;
+      case "int64":
+        this.writeInt64(value.value);
+        return;
+      case "uint64":
+        this.writeUInt64(value.value);
+        return;
+      case "bool":
+        this.writeBool(value.value);
+        return;
+      case "float":
+        this.writeFloat(value.value);
+        return;
+      case "double":
+        this.writeDouble(value.value);
+        return;
+      case "decimal":
+        this.writeDecimal(value.value);
+        return;
+      case "datetime":
+        this.writeDateTime(value.value);
+        return;
+      case "timespan":
+        this.writeTimeSpan(value.value);
+        return;
+      case "guid":
+        this.writeGuid(value.value);
+        return;
+      case "uniqueid":
+        this.writeUniqueId(value.value);
+        return;
+      case "base64":
+        this.writeBase64(value.value);
+        return;
+      case "qname":
+        this.writeQName(value.prefix, value.localName);
+        return;
+      case "list":
+        this.writeList(value.items);
+        return;
+    }
+  }
+
+  writeArray(prefix: string, localName: XmlName, ns: XmlName | undefined, array: XmlArray): void {
+    const n = array.values.length;
+    // .NET writes nothing at all for an empty array.
+    if (n === 0) return;
+    this.checkWritable();
+    if (this.state === State.Attribute)
+      throw new NbfsError("invalid-state", "array inside an attribute");
+    if (this.state === State.StartElement) this.closeStart();
+    // MC-NBFX §2.3.3: Array, the element (with its xmlns), EndElement, type, count, data.
+    this.putByte(0x03);
+    this.writeStartElement(prefix, localName, ns);
+    this.closeStart();
+    const e = this.open.pop()!;
+    this.nsLen = e.nsMark;
+    this.putByte(0x01);
+    this.textNodeOffset = -1;
+    const sizes = {
+      bool: 1,
+      int16: 2,
+      int32: 4,
+      int64: 8,
+      float: 4,
+      double: 8,
+      decimal: 16,
+      datetime: 8,
+      timespan: 8,
+      guid: 16,
+    };
+    const types = {
+      bool: 0xb5,
+      int16: 0x8b,
+      int32: 0x8d,
+      int64: 0x8f,
+      float: 0x91,
+      double: 0x93,
+      decimal: 0x95,
+      datetime: 0x97,
+      timespan: 0xaf,
+      guid: 0xb1,
+    };
+    this.ensure(6 + n * sizes[array.type]);
+    const buf = this.buf;
+    buf[this.pos++] = types[array.type];
+    this.putInt31(n);
+    let p = this.pos;
+    switch (array.type) {
+      case "bool":
+        for (let i = 0; i < n; i++) buf[p++] = array.values[i] ? 1 : 0;
+        break;
+      case "int16":
+        for (let i = 0; i < n; i++, p += 2) buf.writeInt16LE((array.values[i]! << 16) >> 16, p);
+        break;
+      case "int32":
+        for (let i = 0; i < n; i++, p += 4) buf.writeInt32LE(array.values[i]! | 0, p);
+        break;
+      case "int64":
+        for (let i = 0; i < n; i++, p += 8)
+          buf.writeBigInt64LE(BigInt.asIntN(64, array.values[i]!), p);
+        break;
+      case "timespan":
+        for (let i = 0; i < n; i++, p += 8)
+          buf.writeBigInt64LE(BigInt.asIntN(64, array.values[i]!), p);
+        break;
+      case "float":
+        for (let i = 0; i < n; i++, p += 4) buf.writeFloatLE(array.values[i]!, p);
+        break;
+      case "double":
+        for (let i = 0; i < n; i++, p += 8) buf.writeDoubleLE(array.values[i]!, p);
+        break;
+      case "decimal":
+        for (let i = 0; i < n; i++, p += 16) {
+          checkDecimal(array.values[i]!);
+          putDecimal(buf, p, array.values[i]!);
+        }
+        break;
+      case "datetime":
+        for (let i = 0; i < n; i++, p += 8) {
+          const d = array.values[i]!;
+          buf.writeBigUInt64LE(d.ticks | (KIND_BITS[d.kind] << 62n), p);
+        }
+        break;
+      case "guid":
+        for (let i = 0; i < n; i++, p += 16) guidToBytes(array.values[i]!, buf, p);
+        break;
+    }
+    this.pos = p;
+  }
+
+  // ---- internals -------------------------------------------------------
+
+  private checkWritable(): void {
+    if (this.result !== undefined)
+      throw new NbfsError("invalid-state", "document already finished");
+  }
+
+  /** Inside an attribute: captures the value and returns true. Otherwise prepares content. */
+  private beginText(v: XmlValue): boolean {
+    this.checkWritable();
+    if (this.state === State.Attribute) {
+      this.attrParts.push(v);
+      return true;
+    }
+    if (this.state === State.StartElement) this.closeStart();
+    if (this.open.length === 0)
+      throw new NbfsError("invalid-state", "text outside the root element");
+    return false;
+  }
+
+  /** Writes a text record type byte and reserves `extra` payload bytes. */
+  private putTextType(type: number, extra: number): void {
+    this.ensure(1 + extra);
+    this.textNodeOffset = this.pos;
+    this.buf[this.pos++] = type;
+  }
+
+  private closeStart(): void {
+    if (this.state === State.Attribute) this.writeEndAttribute();
+    if (this.elementPrefix !== "" && this.lookupNamespace(this.elementPrefix) === undefined) {
+      throw new NbfsError("undeclared-prefix", `prefix "${this.elementPrefix}" is not declared`);
+    }
+    this.flushDeclarations();
+    this.state = State.Content;
+    this.textNodeOffset = -1;
+  }
+
+  /** Writes the queued xmlns records. */
+  private flushDeclarations(): void {
+    const n = this.pendingPrefix.length;
+    for (let i = 0; i < n; i++) {
+      const prefix = this.pendingPrefix[i]!;
+      const ns = this.pendingNs[i]!;
+      const id = this.nameId(ns);
+      const nsText = nameValue(ns);
+      this.ensure(12 + prefix.length * 3 + nsText.length * 3);
+      if (id >= 0) {
+        if (prefix === "") this.buf[this.pos++] = 0x0a;
+        else {
+          this.buf[this.pos++] = 0x0b;
+          this.putString(prefix);
+        }
+        this.putInt31(id);
+      } else {
+        if (prefix === "") this.buf[this.pos++] = 0x08;
+        else {
+          this.buf[this.pos++] = 0x09;
+          this.putString(prefix);
+        }
+        this.putString(nsText);
+      }
+    }
+    this.pendingPrefix.length = 0;
+    this.pendingNs.length = 0;
+  }
+
+  private lookupNamespace(prefix: string): string | undefined {
+    for (let i = this.nsLen - 1; i >= 0; i--) if (this.nsPrefix[i] === prefix) return this.nsUri[i];
+    if (prefix === "") return "";
+    if (prefix === "xml") return "http://www.w3.org/XML/1998/namespace";
+    return undefined;
+  }
+
+  /** Binds prefix to ns in the current element, queuing an xmlns record unless already in scope. */
+  private bindPrefix(prefix: string, ns: XmlName): void {
+    const uri = nameValue(ns);
+    if (this.lookupNamespace(prefix) === uri) return;
+    const mark = this.open[this.open.length - 1]?.nsMark ?? 0;
+    for (let i = mark; i < this.nsLen; i++) {
+      if (this.nsPrefix[i] === prefix) {
+        throw new NbfsError(
+          "duplicate-attribute",
+          `prefix "${prefix}" is already bound in this element`,
+        );
+      }
+    }
+    if (prefix !== "" && uri === "")
+      throw new NbfsError("invalid-value", `prefix "${prefix}" bound to ""`);
+    this.nsPrefix[this.nsLen] = prefix;
+    this.nsUri[this.nsLen] = uri;
+    this.nsLen++;
+    this.pendingPrefix.push(prefix);
+    this.pendingNs.push(ns);
+  }
+
+  /**
+   * The dictionary id to write for a name, or -1 to write it inline. Plain
+   * strings use a dictionary only with `lookupStrings` (or `force`).
+   */
+  private nameId(name: XmlName, force = false): number {
+    let value: string;
+    if (typeof name === "string") {
+      if (!this.lookupStrings && !force) return -1;
+      value = name;
+      const id = this.dict?.idOf(value);
+      if (id !== undefined) return id;
+      if (!this.lookupStrings) return -1;
+    } else {
+      value = name.value;
+      const id = name.id;
+      if (id >= 0) {
+        if ((id & 1) === 1 && this.session !== undefined) {
+          if (this.session.get(id) === value) return id;
+        } else if (this.dict !== null && this.dict.get(id) === value) return id;
+      }
+      const sid = this.dict?.idOf(value);
+      if (sid !== undefined) return sid;
+    }
+    return this.sessionId(value);
+  }
+
+  private sessionId(value: string): number {
+    const session = this.session;
+    if (session === undefined) return -1;
+    const existing = session.idOf(value);
+    if (existing !== undefined) return existing;
+    const staged = this.stagedIds.get(value);
+    if (staged !== undefined) return staged;
+    const len = utf8LengthStrict(value);
+    if (len < 0) loneSurrogate();
+    // Past the session limits, .NET stops adding strings and writes them inline.
+    if (session.count + this.staged.length >= this.q.maxSessionStrings) return -1;
+    if (session.byteSize + this.stagedBytes + len > this.q.maxSessionSize) return -1;
+    const id = session.nextId + this.staged.length * 2;
+    this.staged.push(value);
+    this.stagedIds.set(value, id);
+    this.stagedBytes += len;
+    return id;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  private putByte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  private putInt31(v: number): void {
+    this.ensure(5);
+    this.pos = writeMultiByteInt31(this.buf, this.pos, v);
+  }
+
+  /** A String structure (MC-NBFX §2.1.3): MultiByteInt31 length + UTF-8. */
+  private putString(s: string): void {
+    const len = utf8LengthStrict(s);
+    if (len < 0) loneSurrogate();
+    this.ensure(5 + len);
+    this.pos = writeMultiByteInt31(this.buf, this.pos, len);
+    this.putUtf8(s, len);
+  }
+
+  private putUtf8(s: string, byteLen: number): void {
+    const buf = this.buf;
+    if (byteLen === s.length) {
+      let p = this.pos;
+      for (let i = 0; i < byteLen; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += buf.write(s, this.pos, byteLen, "utf8");
+    }
+  }
+
+  /** A string as the smallest text record, like XmlBinaryNodeWriter.WriteText. */
+  private putText(s: string, inAttribute: boolean): void {
+    const n = s.length;
+    if (n === 0) {
+      this.putTextType(0xa8, 0);
+      return;
+    }
+    if (n === 1) {
+      const c = s.charCodeAt(0);
+      if (c === 0x30) {
+        this.putTextType(0x80, 0);
+        return;
+      }
+      if (c === 0x31) {
+        this.putTextType(0x82, 0);
+        return;
+      }
+    }
+    const byteLen = utf8LengthStrict(s);
+    if (byteLen < 0) loneSurrogate();
+    void inAttribute;
+    // .NET switches to UTF-16 when UTF-8 would take more than twice the characters.
+    if (Math.floor(byteLen / 2) > n) {
+      const u16 = n * 2;
+      this.putLengthType(0xb6, u16);
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        buf[p++] = c & 0xff;
+        buf[p++] = c >>> 8;
+      }
+      this.pos = p;
+    } else {
+      this.putLengthType(0x98, byteLen);
+      this.putUtf8(s, byteLen);
+    }
+  }
+
+  /** Chars/Bytes/UnicodeChars 8/16/32 record header (`base` is the 8-bit form). */
+  private putLengthType(base: number, len: number): void {
+    if (len <= 0xff) {
+      this.putTextType(base, 1 + len);
+      this.buf[this.pos++] = len;
+    } else if (len <= 0xffff) {
+      this.putTextType(base + 2, 2 + len);
+      this.buf.writeUInt16LE(len, this.pos);
+      this.pos += 2;
+    } else {
+      this.putTextType(base + 4, 4 + len);
+      this.buf.writeInt32LE(len, this.pos);
+      this.pos += 4;
+    }
+  }
+
+  private putDictionaryText(d: DictionaryString, inAttribute: boolean): void {
+    const id = this.nameId(d);
+    if (id < 0) {
+      this.putText(d.value, inAttribute);
+      return;
+    }
+    this.putTextType(0xaa, 5);
+    this.putInt31(id);
+  }
+
+  private putInt32Text(v: number): void {
+    if (v === 0) this.putTextType(0x80, 0);
+    else if (v === 1) this.putTextType(0x82, 0);
+    else if (v >= -128 && v <= 127) {
+      this.putTextType(0x88, 1);
+      this.buf.writeInt8(v, this.pos);
+      this.pos += 1;
+    } else if (v >= -32768 && v <= 32767) {
+      this.putTextType(0x8a, 2);
+      this.buf.writeInt16LE(v, this.pos);
+      this.pos += 2;
+    } else {
+      this.putTextType(0x8c, 4);
+      this.buf.writeInt32LE(v, this.pos);
+      this.pos += 4;
+    }
+  }
+
+  private putInt64Text(v: bigint): void {
+    if (v >= -2147483648n && v <= 2147483647n) {
+      this.putInt32Text(Number(v));
+      return;
+    }
+    this.putTextType(0x8e, 8);
+    this.buf.writeBigInt64LE(v, this.pos);
+    this.pos += 8;
+  }
+
+  private putUInt64Text(v: bigint): void {
+    if (v <= INT64_MAX) {
+      this.putInt64Text(v);
+      return;
+    }
+    this.putTextType(0xb2, 8);
+    this.buf.writeBigUInt64LE(v, this.pos);
+    this.pos += 8;
+  }
+
+  private putFloatText(value: number): void {
+    const f = Math.fround(value);
+    // .NET writes a whole float that fits an Int64 as an integer record.
+    if (Number.isInteger(f) && f >= -TWO_POW_63 && f < TWO_POW_63) {
+      this.putInt64Text(BigInt(f));
+      return;
+    }
+    this.putTextType(0x90, 4);
+    this.buf.writeFloatLE(f, this.pos);
+    this.pos += 4;
+  }
+
+  private putDoubleText(d: number): void {
+    if (Number.isInteger(d) && d >= -TWO_POW_63 && d < TWO_POW_63) {
+      this.putInt64Text(BigInt(d));
+      return;
+    }
+    // A double that is exactly a float32 goes out as FloatText, as in .NET.
+    if (Math.fround(d) === d || Number.isNaN(d)) {
+      if (!Number.isNaN(d)) {
+        this.putFloatText(d);
+        return;
+      }
+    }
+    this.putTextType(0x92, 8);
+    this.buf.writeDoubleLE(d, this.pos);
+    this.pos += 8;
+  }
+
+  private putDecimalText(d: Decimal): void {
+    this.putTextType(0x94, 16);
+    putDecimal(this.buf, this.pos, d);
+    this.pos += 16;
+  }
+
+  private putDateTimeText(d: XmlDateTime): void {
+    this.putTextType(0x96, 8);
+    this.buf.writeBigUInt64LE(d.ticks | (KIND_BITS[d.kind] << 62n), this.pos);
+    this.pos += 8;
+  }
+
+  private putGuidText(type: number, s: string): void {
+    this.putTextType(type, 16);
+    guidToBytes(s, this.buf, this.pos);
+    this.pos += 16;
+  }
+
+  private putBytesText(b: Uint8Array): void {
+    const len = b.length;
+    if (len <= 0xff) {
+      this.putTextType(0x9e, 1 + len);
+      this.buf[this.pos++] = len;
+    } else if (len <= 0xffff) {
+      this.putTextType(0xa0, 2 + len);
+      this.buf.writeUInt16LE(len, this.pos);
+      this.pos += 2;
+    } else {
+      this.putTextType(0xa2, 4 + len);
+      this.buf.writeInt32LE(len, this.pos);
+      this.pos += 4;
+    }
+    this.buf.set(b, this.pos);
+    this.pos += len;
+  }
+
+  private putList(items: readonly XmlValue[]): void {
+    this.putByte(0xa4);
+    for (const item of items) {
+      if (item.type === "list") throw new NbfsError("invalid-value", "lists cannot nest");
+      this.putValue(item, true);
+    }
+    this.putByte(0xa6);
+    // EndListText has no *WithEndElement form.
+    this.textNodeOffset = -1;
+  }
+
+  /** Writes one value as a record (no fusion bookkeeping beyond the record itself). */
+  private putValue(v: XmlValue, inAttribute: boolean): void {
+    switch (v.type) {
+      case "string":
+        this.putText(v.value, inAttribute);
+        return;
+      case "dictionary":
+        this.putDictionaryText(v.value, inAttribute);
+        return;
+      case "int32":
+        this.putInt32Text(v.value);
+        return;
+      case "int64":
+        this.putInt64Text(v.value);
+        return;
+      case "uint64":
+        this.putUInt64Text(v.value);
+        return;
+      case "bool":
+        this.putTextType(v.value ? 0x86 : 0x84, 0);
+        return;
+      case "float":
+        this.putFloatText(v.value);
+        return;
+      case "double":
+        this.putDoubleText(v.value);
+        return;
+      case "decimal":
+        this.putDecimalText(v.value);
+        return;
+      case "datetime":
+        this.putDateTimeText(v.value);
+        return;
+      case "timespan":
+        this.putTextType(0xae, 8);
+        this.buf.writeBigInt64LE(v.value, this.pos);
+        this.pos += 8;
+        return;
+      case "guid":
+        this.putGuidText(0xb0, v.value);
+        return;
+      case "uniqueid":
+        this.putGuidText(0xac, v.value);
+        return;
+      case "base64":
+        this.putBytesText(v.value);
+        return;
+      case "qname": {
+        const single = singleLetter(v.prefix);
+        const id = single >= 0 ? this.nameId(v.localName, true) : -1;
+        if (id >= 0) {
+          this.putTextType(0xbc, 6);
+          this.buf[this.pos++] = single;
+          this.putInt31(id);
+        } else {
+          this.putText(
+            v.prefix === "" ? v.localName.value : `${v.prefix}:${v.localName.value}`,
+            inAttribute,
+          );
+        }
+        return;
+      }
+      case "list":
+        this.putList(v.items);
+        return;
+    }
+  }
+}
+
+function nameValue(n: XmlName): string {
+  return typeof n === "string" ? n : n.value;
+}
+
+function partString(v: XmlValue): string {
+  return valueToString(v);
+}
+
+/** 0–25 for a single lowercase letter prefix, else -1. */
+function singleLetter(prefix: string): number {
+  if (prefix.length !== 1) return -1;
+  const c = prefix.charCodeAt(0) - 0x61;
+  return c >= 0 && c < 26 ? c : -1;
+}
+
+function guidString(b: Uint8Array): string {
+  if (b.length !== 16) throw new NbfsError("invalid-value", "a GUID has 16 bytes");
+  return guidFromBytes(b);
+}
+
+function checkDecimal(d: Decimal): void {
+  if (
+    !Number.isInteger(d.scale) ||
+    d.scale < 0 ||
+    d.scale > 28 ||
+    d.mantissa < 0n ||
+    d.mantissa >= 1n << 96n
+  ) {
+    throw new NbfsError("invalid-value", "decimal out of range");
+  }
+}
+
+/** MS-OAUT §2.2.26 DECIMAL: wReserved, scale, sign, Hi32, Lo64. */
+function putDecimal(buf: Buffer, p: number, d: Decimal): void {
+  buf[p] = 0;
+  buf[p + 1] = 0;
+  buf[p + 2] = d.scale;
+  buf[p + 3] = d.negative ? 0x80 : 0;
+  buf.writeUInt32LE(Number(d.mantissa >> 64n), p + 4);
+  buf.writeBigUInt64LE(d.mantissa & 0xffff_ffff_ffff_ffffn, p + 8);
+}
