@@ -414,15 +414,17 @@ export class ResolverClientCore {
       request.operation === "Register" ||
       request.operation === "Update" ||
       request.operation === "Refresh";
-    const actions: ResolverClientAction[] = [{ type: "send", requestId, request }];
+    const actions: ResolverClientAction[] = [];
     if (request.operation !== "Unregister") {
       this.#pending.set(requestId, { operation: request.operation, registration });
+      // Armed before the send, so that a host delivering the reply synchronously cancels it.
       actions.push({
         type: "setTimer",
         timer: `response:${requestId}`,
         at: now + this.#responseTimeoutMs,
       });
     }
+    actions.push({ type: "send", requestId, request });
     if (registration) this.#inFlight = requestId;
     return { requestId, actions };
   }
