@@ -33,7 +33,7 @@ const PASSWORDS = [
 describe.skipIf(!hasMono())("PeerHashToken agrees with .NET on Mono", () => {
   beforeAll(() => {
     mkdirSync(join(toolDir, "bin"), { recursive: true });
-    execFileSync("mcs", ["-out:" + exe, join(toolDir, "Program.cs")], { timeout: 120_000 });
+    execFileSync("mcs", [`-out:${exe}`, join(toolDir, "Program.cs")], { timeout: 120_000 });
   });
 
   it.each(["pw-alice", "pw-bob", "cert-node1"])("for %s", (name) => {
