@@ -1,0 +1,258 @@
+import {
+  BinaryXmlReader,
+  BinaryXmlWriter,
+  NbfsError,
+  NbfsQuotaError,
+  type ReaderQuotas,
+  SessionDictionary,
+  TextXmlReader,
+  TextXmlWriter,
+} from "@prch/nbfs";
+import { readEnvelope, writeEnvelope } from "./envelope.js";
+import { SoapError } from "./errors.js";
+import { type Message, type MessageVersion, MessageVersions } from "./message.js";
+import { XmlOut } from "./xmlio.js";
+
+/** Where a received message came from; kept so it can be relayed without re-encoding. */
+export interface MessageSource {
+  readonly kind: "text" | "binary";
+  /** The document as received (for binary with a session, including its StringTable). */
+  readonly bytes: Uint8Array;
+  /** Offset of the first record after the StringTable (0 without a session). */
+  readonly documentStart: number;
+  /** The decoded text (text encoding only); header spans index into it. */
+  readonly text?: string;
+  /** The session dictionary the document's odd ids refer to (binary with a session). */
+  readonly session?: SessionDictionary;
+}
+
+/** Options common to both encoders. */
+export interface EncoderOptions {
+  /** Default Soap12WSAddressing10, the Peer Channel version. */
+  readonly version?: MessageVersion;
+  /** Reader quotas; `maxDocumentSize` is WCF's MaxReceivedMessageSize (default 65536). */
+  readonly quotas?: Partial<ReaderQuotas>;
+  /** Maximum number of headers in a received message (default 64). */
+  readonly maxHeaders?: number;
+  /** Require wsa:Action on received messages (default true). */
+  readonly requireAction?: boolean;
+}
+
+/**
+ * Turns messages into bytes and back. Text (UTF-8 XML) and binary (MC-NBFS,
+ * with MC-NBFSE session strings when a session is used) implement it.
+ */
+export interface MessageEncoder {
+  readonly kind: "text" | "binary";
+  readonly version: MessageVersion;
+  /** The MIME type WCF announces for this encoding. */
+  readonly contentType: string;
+  encode(message: Message): Uint8Array;
+  /**
+   * Reads the envelope and headers; the body stays unread until the caller
+   * asks for it. Every defect is a {@link SoapError}.
+   */
+  decode(bytes: Uint8Array): Message;
+}
+
+/** Converts an @prch/nbfs failure into a SoapError. */
+export function wrapNbfs(e: unknown): never {
+  if (e instanceof NbfsQuotaError) {
+    throw new SoapError("quota-exceeded", e.message, { cause: e });
+  }
+  if (e instanceof NbfsError) throw new SoapError("encoding", e.message, { cause: e });
+  if (e instanceof SoapError) throw e;
+  if (e instanceof RangeError || e instanceof TypeError) {
+    throw new SoapError("malformed-envelope", e.message, { cause: e });
+  }
+  throw e;
+}
+
+function maxSize(options: EncoderOptions): number {
+  return options.quotas?.maxDocumentSize ?? 65536;
+}
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** UTF-8 XML, as WCF's TextMessageEncodingBindingElement. */
+export class TextMessageEncoder implements MessageEncoder {
+  readonly kind = "text" as const;
+  readonly version: MessageVersion;
+  readonly contentType: string;
+  private readonly options: EncoderOptions;
+
+  constructor(options: EncoderOptions = {}) {
+    this.options = options;
+    this.version = options.version ?? MessageVersions.Soap12WSAddressing10;
+    this.contentType =
+      this.version.envelope === "soap12"
+        ? "application/soap+xml; charset=utf-8"
+        : "text/xml; charset=utf-8";
+  }
+
+  /** The envelope as a string. */
+  encodeToString(message: Message): string {
+    this.checkVersion(message);
+    const w = new TextXmlWriter();
+    try {
+      writeEnvelope(new XmlOut(w), message);
+      w.finish();
+    } catch (e) {
+      wrapNbfs(e);
+    }
+    return w.toString();
+  }
+
+  encode(message: Message): Uint8Array {
+    return Buffer.from(this.encodeToString(message), "utf8");
+  }
+
+  decode(bytes: Uint8Array): Message {
+    const limit = maxSize(this.options);
+    if (bytes.length > limit) {
+      throw new SoapError("quota-exceeded", `message of ${bytes.length} bytes exceeds ${limit}`);
+    }
+    let text: string;
+    try {
+      text = utf8Decoder.decode(bytes);
+    } catch (e) {
+      throw new SoapError("encoding", "message is not valid UTF-8", { cause: e });
+    }
+    return this.decodeString(text, bytes);
+  }
+
+  /** Decodes an envelope given as a string. */
+  decodeString(text: string, bytes?: Uint8Array): Message {
+    try {
+      const reader = new TextXmlReader(text, {
+        quotas: { ...this.options.quotas, maxDocumentSize: maxSize(this.options) },
+      });
+      const msg = readEnvelope(reader, this.readOptions());
+      msg.source = {
+        kind: "text",
+        bytes: bytes ?? Buffer.from(text, "utf8"),
+        documentStart: 0,
+        text,
+      };
+      return msg;
+    } catch (e) {
+      return wrapNbfs(e);
+    }
+  }
+
+  private readOptions() {
+    return {
+      version: this.version,
+      ...(this.options.maxHeaders !== undefined ? { maxHeaders: this.options.maxHeaders } : {}),
+      ...(this.options.requireAction !== undefined
+        ? { requireAction: this.options.requireAction }
+        : {}),
+    };
+  }
+
+  private checkVersion(message: Message): void {
+    if (
+      message.version !== this.version &&
+      (message.version.envelope !== this.version.envelope ||
+        message.version.addressing !== this.version.addressing)
+    ) {
+      throw new SoapError("version-mismatch", "message version differs from the encoder's");
+    }
+  }
+}
+
+/** Options of the binary encoder. */
+export interface BinaryEncoderOptions extends EncoderOptions {
+  /**
+   * MC-NBFSE session dictionaries, one per direction, kept by the caller
+   * for the life of the connection (NMF known encoding 0x08). Omit for
+   * plain MC-NBFS (0x07). `true` creates fresh ones.
+   */
+  readonly session?:
+    | { readonly outgoing: SessionDictionary; readonly incoming: SessionDictionary }
+    | true;
+}
+
+/** .NET Binary (MC-NBFS), as WCF's BinaryMessageEncodingBindingElement. */
+export class BinaryMessageEncoder implements MessageEncoder {
+  readonly kind = "binary" as const;
+  readonly version: MessageVersion;
+  readonly contentType: string;
+  /** Session strings we define (outgoing direction), if a session is used. */
+  readonly outgoing: SessionDictionary | undefined;
+  /** Session strings the peer defines (incoming direction), if a session is used. */
+  readonly incoming: SessionDictionary | undefined;
+  private readonly options: BinaryEncoderOptions;
+
+  constructor(options: BinaryEncoderOptions = {}) {
+    this.options = options;
+    this.version = options.version ?? MessageVersions.Soap12WSAddressing10;
+    const s =
+      options.session === true
+        ? { outgoing: new SessionDictionary(), incoming: new SessionDictionary() }
+        : options.session;
+    this.outgoing = s?.outgoing;
+    this.incoming = s?.incoming;
+    this.contentType =
+      s !== undefined ? "application/soap+msbinsession1" : "application/soap+msbin1";
+  }
+
+  /** True when MC-NBFSE session strings are in use. */
+  get hasSession(): boolean {
+    return this.outgoing !== undefined;
+  }
+
+  /** A binary writer for one document in this encoder's outgoing session. */
+  createWriter(): BinaryXmlWriter {
+    return new BinaryXmlWriter({
+      ...(this.outgoing !== undefined ? { session: this.outgoing } : {}),
+      ...(this.options.quotas !== undefined ? { quotas: this.options.quotas } : {}),
+    });
+  }
+
+  encode(message: Message): Uint8Array {
+    if (
+      message.version.envelope !== this.version.envelope ||
+      message.version.addressing !== this.version.addressing
+    ) {
+      throw new SoapError("version-mismatch", "message version differs from the encoder's");
+    }
+    const w = this.createWriter();
+    try {
+      writeEnvelope(new XmlOut(w), message);
+      return w.toBytes();
+    } catch (e) {
+      return wrapNbfs(e);
+    }
+  }
+
+  decode(bytes: Uint8Array): Message {
+    const limit = maxSize(this.options);
+    if (bytes.length > limit) {
+      throw new SoapError("quota-exceeded", `message of ${bytes.length} bytes exceeds ${limit}`);
+    }
+    try {
+      const reader = new BinaryXmlReader(bytes, {
+        ...(this.incoming !== undefined ? { session: this.incoming } : {}),
+        quotas: { ...this.options.quotas, maxDocumentSize: limit },
+      });
+      const documentStart = reader.position;
+      const msg = readEnvelope(reader, {
+        version: this.version,
+        ...(this.options.maxHeaders !== undefined ? { maxHeaders: this.options.maxHeaders } : {}),
+        ...(this.options.requireAction !== undefined
+          ? { requireAction: this.options.requireAction }
+          : {}),
+      });
+      msg.source = {
+        kind: "binary",
+        bytes,
+        documentStart,
+        ...(this.incoming !== undefined ? { session: this.incoming } : {}),
+      };
+      return msg;
+    } catch (e) {
+      return wrapNbfs(e);
+    }
+  }
+}
