@@ -27,7 +27,6 @@ enum State {
 const KIND_BITS = { unspecified: 0n, utc: 1n, local: 2n } as const;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const TWO_POW_63 = 2 ** 63;
 
 interface OpenElement {
   readonly nsMark: number;
@@ -82,6 +81,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   private stagedIds = new Map<string, number>();
   private stagedBytes = 0;
   private result: Uint8Array | undefined;
+  // Base64 bytes held back until a whole 3-byte group or the next node.
+  private readonly b64Trail = new Uint8Array(3);
+  private b64TrailLen = 0;
 
   constructor(options: BinaryWriterOptions = {}) {
     this.buf = Buffer.allocUnsafe(Math.max(64, options.initialCapacity ?? 1024));
@@ -102,6 +104,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.pendingPrefix.length = 0;
     this.pendingNs.length = 0;
     this.attrParts.length = 0;
+    this.b64TrailLen = 0;
     this.staged = [];
     this.stagedIds = new Map();
     this.stagedBytes = 0;
@@ -118,6 +121,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   writeStartElement(prefix: string, localName: XmlName, ns?: XmlName): void {
     this.checkWritable();
     if (this.state !== State.Content) this.closeStart();
+    if (this.b64TrailLen > 0) this.flushBase64();
     const local = nameValue(localName);
     if (local === "") throw new NbfsError("invalid-name", "element local name is empty");
     this.open.push({ nsMark: this.nsLen });
@@ -155,6 +159,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.open.length === 0) throw new NbfsError("invalid-state", "no open element to end");
     if (this.state === State.Attribute) this.writeEndAttribute();
     if (this.state === State.StartElement) this.closeStart();
+    if (this.b64TrailLen > 0) this.flushBase64();
     const e = this.open.pop()!;
     this.nsLen = e.nsMark;
     this.ensure(1);
@@ -261,6 +266,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.state === State.Attribute)
       throw new NbfsError("invalid-state", "comment inside an attribute");
     if (this.state === State.StartElement) this.closeStart();
+    if (this.b64TrailLen > 0) this.flushBase64();
     this.putByte(0x02);
     this.putString(text);
     this.textNodeOffset = -1;
@@ -386,8 +392,33 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   writeBase64(value: Uint8Array): void {
     if (this.beginText({ type: "base64", value })) return;
-    if (value.length === 0) return;
-    this.putBytesText(value);
+    // Like XmlBaseWriter.WriteBase64: whole 3-byte groups go out at once,
+    // the 0–2 bytes left over wait for more base64 or for the next node,
+    // so one call can yield two Bytes records.
+    const trailLen = this.b64TrailLen;
+    const total = trailLen + value.length;
+    const actual = total - (total % 3);
+    if (actual >= 3) {
+      this.putBytesHeader(actual);
+      this.buf.set(this.b64Trail.subarray(0, trailLen), this.pos);
+      this.pos += trailLen;
+      const fromValue = actual - trailLen;
+      this.buf.set(value.subarray(0, fromValue), this.pos);
+      this.pos += fromValue;
+      this.b64Trail.set(value.subarray(fromValue), 0);
+      this.b64TrailLen = value.length - fromValue;
+    } else {
+      this.b64Trail.set(value, trailLen);
+      this.b64TrailLen = total;
+    }
+  }
+
+  private flushBase64(): void {
+    const n = this.b64TrailLen;
+    this.b64TrailLen = 0;
+    this.putBytesHeader(n);
+    this.buf.set(this.b64Trail.subarray(0, n), this.pos);
+    this.pos += n;
   }
 
   writeQName(prefix: string, localName: XmlName): void {
@@ -474,6 +505,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.state === State.Attribute)
       throw new NbfsError("invalid-state", "array inside an attribute");
     if (this.state === State.StartElement) this.closeStart();
+    if (this.b64TrailLen > 0) this.flushBase64();
     // MC-NBFX §2.3.3: Array, the element (with its xmlns), EndElement, type, count, data.
     this.putByte(0x03);
     this.writeStartElement(prefix, localName, ns);
@@ -571,6 +603,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.state === State.StartElement) this.closeStart();
     if (this.open.length === 0)
       throw new NbfsError("invalid-state", "text outside the root element");
+    if (this.b64TrailLen > 0 && v.type !== "base64") this.flushBase64();
     return false;
   }
 
@@ -838,9 +871,10 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   private putFloatText(value: number): void {
     const f = Math.fround(value);
-    // .NET writes a whole float that fits an Int64 as an integer record.
-    if (Number.isInteger(f) && f >= -TWO_POW_63 && f < TWO_POW_63) {
-      this.putInt64Text(BigInt(f));
+    // .NET's XmlBinaryNodeWriter.WriteFloatText: a whole float within Int16
+    // range is written as an integer record.
+    if (f >= -32768 && f <= 32767 && Number.isInteger(f)) {
+      this.putInt32Text(f === 0 ? 0 : f);
       return;
     }
     this.putTextType(0x90, 4);
@@ -849,16 +883,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   private putDoubleText(d: number): void {
-    if (Number.isInteger(d) && d >= -TWO_POW_63 && d < TWO_POW_63) {
-      this.putInt64Text(BigInt(d));
+    // .NET's WriteDoubleText: a double that is exactly a float32 is written
+    // as one (NaN is not equal to itself, so it stays a DoubleText).
+    if (Math.fround(d) === d) {
+      this.putFloatText(d);
       return;
-    }
-    // A double that is exactly a float32 goes out as FloatText, as in .NET.
-    if (Math.fround(d) === d || Number.isNaN(d)) {
-      if (!Number.isNaN(d)) {
-        this.putFloatText(d);
-        return;
-      }
     }
     this.putTextType(0x92, 8);
     this.buf.writeDoubleLE(d, this.pos);
@@ -884,7 +913,13 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   private putBytesText(b: Uint8Array): void {
-    const len = b.length;
+    this.putBytesHeader(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Bytes8/16/32Text type and length, with room for the payload. */
+  private putBytesHeader(len: number): void {
     if (len <= 0xff) {
       this.putTextType(0x9e, 1 + len);
       this.buf[this.pos++] = len;
@@ -897,8 +932,6 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       this.buf.writeInt32LE(len, this.pos);
       this.pos += 4;
     }
-    this.buf.set(b, this.pos);
-    this.pos += len;
   }
 
   private putList(items: readonly XmlValue[]): void {
