@@ -1,0 +1,153 @@
+import { meshShape, messageReport } from "./metrics.js";
+import { type SimOptions, Simulator } from "./sim.js";
+
+/** One column of the figures table. */
+export interface FloodFigures {
+  readonly label: string;
+  readonly nodes: number;
+  readonly messages: number;
+  /** Mean fraction of nodes reached. */
+  readonly reach: number;
+  /** Worst time to 99% / 100% delivery over the messages, ms. */
+  readonly t99Ms: number;
+  readonly t100Ms: number;
+  /** Largest hop count of a first copy (hops to 100% delivery). */
+  readonly hopsTo100: number;
+  /** Mean extra copies per delivered node. */
+  readonly duplicatesPerDelivery: number;
+  /** Flood messages processed (every arriving copy). */
+  readonly processed: number;
+  /** Mean CPU time per processed flood message in the node logic, µs. */
+  readonly cpuUsPerMessage: number;
+}
+
+export interface FiguresResult {
+  readonly engine: FloodFigures;
+  readonly naive: FloodFigures;
+  readonly meanDegree: number;
+  readonly degrees: Map<number, number>;
+  readonly buildWallMs: number;
+  readonly heapPerNodeBytes: number | undefined;
+}
+
+function summarise(label: string, sim: Simulator, msgs: readonly number[]): FloodFigures {
+  const reps = msgs.map((m) => messageReport(sim, sim.tracks[m]!));
+  const mean = (f: (r: (typeof reps)[number]) => number) =>
+    reps.reduce((s, r) => s + f(r), 0) / Math.max(1, reps.length);
+  const max = (f: (r: (typeof reps)[number]) => number) =>
+    reps.reduce((s, r) => Math.max(s, f(r)), Number.NEGATIVE_INFINITY);
+  const processed = reps.reduce((s, r) => s + sim.tracks[r.msg]!.arrivals, 0);
+  return {
+    label,
+    nodes: sim.nodes.length,
+    messages: reps.length,
+    reach: mean((r) => r.reach),
+    t99Ms: max((r) => r.t99),
+    t100Ms: max((r) => r.t100),
+    hopsTo100: max((r) => r.maxHops),
+    duplicatesPerDelivery: mean((r) => r.duplicatesPerDelivery),
+    processed,
+    cpuUsPerMessage:
+      sim.cpu.floodCalls === 0 ? 0 : Number(sim.cpu.floodNs) / 1000 / sim.cpu.floodCalls,
+  };
+}
+
+function heapUsed(): number {
+  const g = globalThis as { gc?: () => void };
+  g.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Build an N-node mesh with the engine, flood `messages` messages through it, then flood the same
+ * messages over the same links (same latencies) with a naive forward-to-all-neighbors node, and
+ * report both.
+ */
+export function runFigures(
+  nodes = 10_000,
+  messages = 20,
+  options: Partial<SimOptions> = {},
+): FiguresResult {
+  const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === "function";
+  const heap0 = heapUsed();
+  const wall0 = Date.now();
+  const sim = new Simulator({ seed: 2026, ...options });
+  const joinEvery = 10;
+  sim.addNodes(nodes, (i) => i * joinEvery);
+  sim.runUntil(nodes * joinEvery + 60_000);
+  const heap1 = heapUsed();
+  const buildWallMs = Date.now() - wall0;
+  const shape = meshShape(sim);
+
+  const start = sim.now;
+  sim.options.measureCpu = true;
+  const engineMsgs: number[] = [];
+  const senders: number[] = [];
+  for (let k = 0; k < messages; k++) senders.push((k * 7919) % nodes);
+  for (let k = 0; k < messages; k++) {
+    sim.at(start + k * 2000, () => engineMsgs.push(sim.broadcast(senders[k]!)));
+  }
+  sim.runUntil(start + messages * 2000 + 30_000);
+  const engine = summarise("mesh-core engine", sim, engineMsgs);
+
+  const naive = new Simulator({ ...sim.options, measureCpu: true }, "naive");
+  naive.addNodes(nodes, () => 0);
+  naive.runUntil(0);
+  for (const [i, j, latency] of sim.edges()) naive.linkNaive(i, j, latency);
+  const naiveMsgs: number[] = [];
+  for (let k = 0; k < messages; k++) {
+    naive.at(k * 2000, () => naiveMsgs.push(naive.broadcast(senders[k]!)));
+  }
+  naive.runUntil(messages * 2000 + 30_000);
+  const naiveFigures = summarise("naive flood-to-all", naive, naiveMsgs);
+
+  return {
+    engine,
+    naive: naiveFigures,
+    meanDegree: shape.meanDegree,
+    degrees: shape.degrees,
+    buildWallMs,
+    heapPerNodeBytes: gcAvailable ? (heap1 - heap0) / nodes : undefined,
+  };
+}
+
+/** Render the side-by-side table. */
+export function renderFigures(r: FiguresResult): string {
+  const rows: [string, (f: FloodFigures) => string][] = [
+    ["nodes", (f) => String(f.nodes)],
+    ["messages flooded", (f) => String(f.messages)],
+    ["reach (mean)", (f) => `${(f.reach * 100).toFixed(2)}%`],
+    ["time to 99% (worst), ms", (f) => f.t99Ms.toFixed(1)],
+    ["time to 100% (worst), ms", (f) => f.t100Ms.toFixed(1)],
+    ["hops to 100% (worst)", (f) => String(f.hopsTo100)],
+    ["duplicates per delivered message", (f) => f.duplicatesPerDelivery.toFixed(3)],
+    ["flood copies processed", (f) => String(f.processed)],
+    ["CPU per processed message, µs", (f) => f.cpuUsPerMessage.toFixed(2)],
+  ];
+  const w0 = Math.max(...rows.map(([k]) => k.length));
+  const cols = [r.engine, r.naive];
+  const cells = rows.map(([, f]) => cols.map(f));
+  const w = cols.map((c, i) => Math.max(c.label.length, ...cells.map((row) => row[i]!.length)));
+  const line = (k: string, vs: string[]) =>
+    `${k.padEnd(w0)}  ${vs.map((v, i) => v.padStart(w[i]!)).join("  ")}`;
+  const out = [
+    line(
+      "",
+      cols.map((c) => c.label),
+    ),
+  ];
+  rows.forEach(([k], i) => {
+    out.push(line(k, cells[i]!));
+  });
+  out.push("");
+  out.push(`mesh built by the engine in ${(r.buildWallMs / 1000).toFixed(1)} s wall time`);
+  out.push(
+    `degree distribution: ${[...r.degrees].map(([d, k]) => `${d}:${k}`).join(" ")} (mean ${r.meanDegree.toFixed(2)})`,
+  );
+  out.push(
+    r.heapPerNodeBytes === undefined
+      ? "heap per node: run with --expose-gc to measure"
+      : `heap per node (engine + simulator host, after join): ${(r.heapPerNodeBytes / 1024).toFixed(1)} KiB`,
+  );
+  return out.join("\n");
+}
