@@ -31,28 +31,33 @@ export function copyNodes(reader: XmlReader, writer: XmlWriter, options: CopyOpt
       case "element": {
         const attrs = reader.attributes;
         const prefix = reader.prefix;
-        let declaredHere = false;
-        for (const a of attrs) {
-          if (a.isXmlns && (a.prefix === "" ? "" : a.localName) === prefix) declaredHere = true;
-        }
-        const local: XmlName = reader.localNameDictionary ?? reader.localName;
-        writer.writeStartElement(prefix, local, declaredHere ? undefined : reader.namespaceUri);
+        // Prefixes declared by this element's own xmlns attributes: those
+        // names are written without a namespace so that the declarations
+        // keep their place in the output.
+        let declared: string[] | undefined;
         for (const a of attrs) {
           if (!a.isXmlns) continue;
-          const ns =
-            a.value.type === "dictionary"
-              ? a.value.value
-              : a.value.type === "string"
-                ? a.value.value
-                : "";
-          writer.writeXmlnsAttribute(a.prefix === "" ? "" : a.localName, ns);
+          declared ??= [];
+          declared.push(a.prefix === "" ? "" : a.localName);
         }
+        const local: XmlName = reader.localNameDictionary ?? reader.localName;
+        writer.writeStartElement(
+          prefix,
+          local,
+          declared?.includes(prefix) ? undefined : reader.namespaceUri,
+        );
         for (const a of attrs) {
-          if (a.isXmlns) continue;
+          if (a.isXmlns) {
+            const v = a.value;
+            const ns = v.type === "dictionary" ? v.value : v.type === "string" ? v.value : "";
+            writer.writeXmlnsAttribute(a.prefix === "" ? "" : a.localName, ns);
+            continue;
+          }
+          const inScope = a.prefix === "" || declared?.includes(a.prefix);
           writer.writeStartAttribute(
             a.prefix,
             a.localNameDictionary ?? a.localName,
-            a.prefix === "" ? undefined : a.namespaceUri,
+            inScope ? undefined : a.namespaceUri,
           );
           writer.writeValue(a.value);
           writer.writeEndAttribute();

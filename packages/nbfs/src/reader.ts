@@ -617,13 +617,24 @@ export class BinaryXmlReader implements XmlReader {
     return this.readUtf8(len, at);
   }
 
+  /** Chars*Text payload: not decoded while skipping a subtree. */
+  private readTextUtf8(len: number, at: number): string {
+    if (this.skipping) {
+      if (len > this.end - this.pos) {
+        throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
+      }
+      this.pos += len;
+      return "";
+    }
+    return this.readUtf8(len, at);
+  }
+
   private readUtf8(len: number, at: number): string {
     if (len > this.end - this.pos) {
       throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
     }
     const start = this.pos;
     this.pos += len;
-    if (this.skipping) return "";
     const s = decodeUtf8(this.buf, start, start + len);
     if (len > this.q.maxStringContentLength && s.length > this.q.maxStringContentLength) {
       throw new NbfsQuotaError("maxStringContentLength", this.q.maxStringContentLength, at);
@@ -737,20 +748,20 @@ export class BinaryXmlReader implements XmlReader {
       case 0x98: {
         this.need(1);
         const len = this.buf[this.pos++]!;
-        return { type: "string", value: this.readUtf8(len, at) };
+        return { type: "string", value: this.readTextUtf8(len, at) };
       }
       case 0x9a: {
         this.need(2);
         const len = dv.getUint16(this.pos, true);
         this.pos += 2;
-        return { type: "string", value: this.readUtf8(len, at) };
+        return { type: "string", value: this.readTextUtf8(len, at) };
       }
       case 0x9c: {
         this.need(4);
         const len = dv.getInt32(this.pos, true);
         if (len < 0) throw new NbfsError("invalid-value", "negative Chars32Text length", this.pos);
         this.pos += 4;
-        return { type: "string", value: this.readUtf8(len, at) };
+        return { type: "string", value: this.readTextUtf8(len, at) };
       }
       case 0x9e: {
         this.need(1);

@@ -87,6 +87,8 @@ export class TextXmlWriter implements TextXmlWriterApi {
   private attrIsXmlns = false;
   private attrXmlnsPrefix = "";
   private elementPrefix = "";
+  // Prefixes used in this start tag that must be bound before it closes.
+  private readonly prefixChecks: string[] = [];
   private readonly defer: boolean;
 
   /**
@@ -155,7 +157,8 @@ export class TextXmlWriter implements TextXmlWriterApi {
         throw new NbfsError("invalid-name", "an attribute in a namespace needs a prefix");
       if (prefix !== "xml") this.bindPrefix(prefix, nameValue(ns));
     } else if (prefix !== "" && prefix !== "xml" && this.lookupNamespace(prefix) === undefined) {
-      throw new NbfsError("undeclared-prefix", `prefix "${prefix}" is not declared`);
+      // Its xmlns attribute may still follow in this start tag.
+      this.prefixChecks.push(prefix);
     }
     this.attrIsXmlns = false;
     if (!this.defer) this.flushDeclarations();
@@ -220,10 +223,14 @@ export class TextXmlWriter implements TextXmlWriterApi {
       this.attrParts.push(s);
       return;
     }
-    if (this.state === State.StartElement) this.closeStart(false);
-    if (this.open.length === 0)
+    if (this.open.length === 0) {
       throw new NbfsError("invalid-state", "text outside the root element");
-    if (s.length > 0) this.parts.push(escapeXml(s, false));
+    }
+    // Empty text writes nothing and leaves the start tag open, so the
+    // element can still be written empty, as .NET's writer does.
+    if (s.length === 0) return;
+    if (this.state === State.StartElement) this.closeStart(false);
+    this.parts.push(escapeXml(s, false));
   }
 
   writeString(value: string): void {
@@ -301,9 +308,14 @@ export class TextXmlWriter implements TextXmlWriterApi {
 
   private closeStart(empty: boolean): void {
     if (this.state === State.Attribute) this.writeEndAttribute();
-    if (this.elementPrefix !== "" && this.lookupNamespace(this.elementPrefix) === undefined) {
-      throw new NbfsError("undeclared-prefix", `prefix "${this.elementPrefix}" is not declared`);
+    if (this.elementPrefix !== "") this.prefixChecks.push(this.elementPrefix);
+    for (const p of this.prefixChecks) {
+      if (this.lookupNamespace(p) === undefined) {
+        this.prefixChecks.length = 0;
+        throw new NbfsError("undeclared-prefix", `prefix "${p}" is not declared`);
+      }
     }
+    this.prefixChecks.length = 0;
     this.flushDeclarations();
     this.parts.push(empty ? "/>" : ">");
     this.state = State.Content;

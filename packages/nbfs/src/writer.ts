@@ -75,6 +75,8 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   private attrParts: XmlValue[] = [];
   private attrIsXmlns = false;
   private elementPrefix = "";
+  // Prefixes used in this start tag that must be bound before it closes.
+  private readonly prefixChecks: string[] = [];
   private attrXmlnsPrefix = "";
   // Session strings first used in this document: staged, committed by toBytes().
   private staged: string[] = [];
@@ -201,7 +203,8 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       }
       if (prefix !== "xml") this.bindPrefix(prefix, ns);
     } else if (prefix !== "" && prefix !== "xml" && this.lookupNamespace(prefix) === undefined) {
-      throw new NbfsError("undeclared-prefix", `prefix "${prefix}" is not declared`);
+      // Its xmlns attribute may still follow in this start tag.
+      this.prefixChecks.push(prefix);
     }
     if (!this.defer) this.flushDeclarations();
     const id = this.nameId(localName);
@@ -616,9 +619,14 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   private closeStart(): void {
     if (this.state === State.Attribute) this.writeEndAttribute();
-    if (this.elementPrefix !== "" && this.lookupNamespace(this.elementPrefix) === undefined) {
-      throw new NbfsError("undeclared-prefix", `prefix "${this.elementPrefix}" is not declared`);
+    if (this.elementPrefix !== "") this.prefixChecks.push(this.elementPrefix);
+    for (const p of this.prefixChecks) {
+      if (this.lookupNamespace(p) === undefined) {
+        this.prefixChecks.length = 0;
+        throw new NbfsError("undeclared-prefix", `prefix "${p}" is not declared`);
+      }
     }
+    this.prefixChecks.length = 0;
     this.flushDeclarations();
     this.state = State.Content;
     this.textNodeOffset = -1;
