@@ -76,6 +76,8 @@ export interface NeighborInfo {
   readonly unacknowledged: number;
   /** Send backlog last reported by the transport. */
   readonly pending: number;
+  /** LinkUtilityInfo counters of floods received since our last LinkUtility (MC-PRCH §2.2.3.8). */
+  readonly received: { readonly Useful: number; readonly Total: number };
 }
 
 /** Running totals, for the application and the simulator. */
@@ -262,6 +264,7 @@ export class MeshEngine<P = unknown> {
       utilityUpdates: n.utility.updates,
       unacknowledged: n.unacked,
       pending: n.pending,
+      received: { Useful: n.inUseful, Total: n.inTotal },
     }));
   }
 
@@ -744,6 +747,12 @@ export class MeshEngine<P = unknown> {
         return;
       }
       this.disconnect(old, "DuplicateNeighbor", now, out);
+    }
+    if (this.connectedCount >= this.config.maxNeighbors) {
+      // Links accepted while our Connect was in flight filled us up; MC-PRCH §3.1.6.4 allows
+      // "no more than MaxNeighborCount", so this one goes.
+      this.disconnect(n, "NodeBusy", now, out);
+      return;
     }
     const referrals = Array.isArray(msg.Referrals) ? msg.Referrals : [];
     // WINDOWS-NOTES §1.4: one invalid referral in a Welcome closes the sender as InvalidNeighbor.

@@ -498,3 +498,27 @@ describe("§3.1.5.1 RequestSecurityToken (password mode)", () => {
     expect(ofType(a3, "abort")).toHaveLength(1);
   });
 });
+
+describe("§3.1.6.4 MaxNeighborCount", () => {
+  it("a Welcome arriving after incoming links filled the node is answered with Disconnect NodeBusy", () => {
+    const e = makeEngine({ config: { maxNeighbors: 3, idealNeighbors: 3 } });
+    open(e);
+    const r = e.handle({ type: "resolverResolved", addresses: [addr(5)] }, 0);
+    const conn = ofType(r, "connect")[0]!.conn;
+    e.handle({ type: "connectionOpened", conn, direction: "outgoing" }, 0);
+    for (let i = 10; i < 13; i++) acceptFrom(e, BigInt(i), addr(i));
+    const a = recv(e, conn, { kind: "Welcome", NodeId: 5n, Referrals: [] });
+    expect(sentOn(a, conn)[0]).toMatchObject({ kind: "Disconnect", Reason: "NodeBusy" });
+    expect(e.neighborCount).toBe(3);
+  });
+
+  it("§3.1.3.1 a new Connected link starts with LinkUtilityIndex zero and empty LinkUtilityInfo", () => {
+    const e = makeEngine();
+    open(e);
+    acceptFrom(e, 2n, addr(2));
+    const n = e.neighbors()[0]!;
+    expect(n.utility).toBe(0);
+    expect(n.utilityUpdates).toBe(0);
+    expect(n.received).toEqual({ Useful: 0, Total: 0 });
+  });
+});
