@@ -35,6 +35,12 @@ export interface RedisStoreOptions {
 export interface CreateRedisStoreOptions extends RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]` (or `rediss://` for TLS). */
   readonly url: string;
+  /**
+   * A command not answered within this time fails with StoreFailure, and so does every command
+   * while the connection is down (no offline queue): a resolver request must fail, not hang, when
+   * Redis is unreachable. The client reconnects by itself. Default 5000 ms.
+   */
+  readonly commandTimeoutMs?: number;
 }
 
 /*
@@ -63,9 +69,13 @@ local function drop(p, rid, mesh)
   local mk = p .. "m:" .. mesh
   redis.call("ZREM", mk, rid)
   redis.call("ZREM", p .. "regs", rid .. "|" .. mesh)
-  if redis.call("ZCARD", mk) == 0 then
+  local top = redis.call("ZRANGE", mk, -1, -1, "WITHSCORES")
+  if #top == 0 then
     redis.call("ZREM", p .. "meshes", mesh)
     redis.call("DEL", mk, spk)
+  else
+    -- The mesh lives as long as its latest record: lower its score if that was the one dropped.
+    redis.call("ZADD", p .. "meshes", top[2], mesh)
   end
 end
 local function touch(p, rid, mesh, exp, ttl)
@@ -425,13 +435,28 @@ export async function createRedisStore(
 ): Promise<RedisRegistrationStore> {
   // Loaded on demand so that users of the memory store never load the Redis client.
   const { createClient } = await import("@redis/client");
-  const client = createClient({ url: options.url });
+  const timeout = options.commandTimeoutMs ?? 5000;
+  let connected = false;
+  const client = createClient({
+    url: options.url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout },
+    socket: {
+      connectTimeout: timeout,
+      // The first connect fails at once (the caller learns of a wrong URL); once up, reconnect
+      // forever with a capped backoff.
+      reconnectStrategy: (retries: number, cause: Error) =>
+        connected ? Math.min(50 * 2 ** Math.min(retries, 10), 2000) : cause,
+    },
+  });
   // Without a listener node-redis rethrows connection errors as unhandled 'error' events; the
   // store reports failures through the rejected command instead.
   client.on("error", () => {});
   try {
     await client.connect();
+    connected = true;
   } catch (e) {
+    client.destroy();
     throw new ResolverError("StoreFailure", `cannot connect to Redis at ${redact(options.url)}`, {
       cause: e,
     });

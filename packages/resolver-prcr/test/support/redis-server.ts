@@ -55,8 +55,8 @@ function ping(port: number): Promise<boolean> {
 }
 
 /** Start a throw-away redis-server (no persistence) on a free loopback port. */
-export async function startRedisServer(binary: string): Promise<RedisServer> {
-  const port = await freePort();
+export async function startRedisServer(binary: string, fixedPort?: number): Promise<RedisServer> {
+  const port = fixedPort ?? (await freePort());
   const child: ChildProcess = spawn(
     binary,
     [
