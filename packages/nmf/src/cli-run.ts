@@ -1,3 +1,4 @@
+import { isKnownEncoding } from "./encodings.js";
 import { type InspectOptions, inspectStream } from "./inspect.js";
 
 /** What the CLI needs from its environment (injected so it can be run in-process). */
@@ -7,10 +8,12 @@ export interface CliIo {
   err(line: string): void;
 }
 
-const USAGE = `usage: prch-nmf decode [--max-message-size N] FILE
+const USAGE = `usage: prch-nmf decode [--max-message-size N] [--encoding E] FILE
   Walks one direction of a captured net.tcp (MC-NMF) byte stream and prints
-  each record, with envelopes decoded. Exit status: 0 ok, 1 usage or I/O
-  error, 2 malformed input (the records read so far, then the error).`;
+  each record, with envelopes decoded to XML. --encoding gives the known
+  encoding (e.g. 0x08) for a receiver-to-initiator stream, which has no
+  encoding record. Exit status: 0 ok, 1 usage or I/O error, 2 malformed
+  input (the records read so far, then the error).`;
 
 /**
  * Runs `prch-nmf` with the given arguments; returns the exit status.
@@ -33,6 +36,14 @@ export function runCli(args: readonly string[], io: CliIo, options: InspectOptio
         return 1;
       }
       opts.maxMessageSize = n;
+    } else if (a === "--encoding") {
+      const text = rest[++i] ?? "";
+      const n = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : Number(text);
+      if (!isKnownEncoding(n)) {
+        io.err("--encoding needs a known encoding, 0x00-0x08");
+        return 1;
+      }
+      opts.encoding = n;
     } else if (a.startsWith("-") && a !== "-") {
       io.err(`unknown option ${a}\n${USAGE}`);
       return 1;

@@ -43,6 +43,8 @@ export type NmfErrorCode =
   | "unexpected-eof"
   /** The peer sent a Fault record (the fault string is in `fault`). */
   | "fault-received"
+  /** An envelope payload could not be converted by the envelope codec (the cause holds the details). */
+  | "invalid-envelope"
   /** The caller asked for something the session state does not allow (e.g. send before PreambleAck). */
   | "invalid-state"
   /** The caller passed an invalid argument (e.g. an empty envelope). */

@@ -62,8 +62,9 @@ export {
   writeEncodedSize,
 } from "./size.js";
 export { formatNetTcpVia, NET_TCP_DEFAULT_PORT, type NetTcpVia, parseNetTcpVia } from "./via.js";
+export { EnvelopeCodec, type EnvelopeCodecOptions } from "./envelope-codec.js";
 export {
-  defaultRenderEnvelope,
+  createDefaultRenderer,
   type EnvelopeRenderer,
   hexDump,
   type InspectOptions,

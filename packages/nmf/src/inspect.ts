@@ -1,5 +1,7 @@
 import { type DecoderLimits, RecordDecoder } from "./decoder.js";
-import { type EnvelopeEncoding, KnownEncoding, knownEncodingName } from "./encodings.js";
+import { MAX_QUOTAS } from "@prch/nbfs";
+import { type EnvelopeEncoding, type KnownEncoding, knownEncodingName } from "./encodings.js";
+import { EnvelopeCodec } from "./envelope-codec.js";
 import { NmfError } from "./errors.js";
 import { wellKnownFault } from "./faults.js";
 import { type DecodedRecord, Mode, modeName } from "./records.js";
@@ -16,7 +18,12 @@ export type EnvelopeRenderer = (
 
 /** Options for {@link inspectStream}. */
 export interface InspectOptions extends DecoderLimits {
-  /** Renders envelopes; the default shows text encodings as text and others as hex. */
+  /**
+   * The encoding to assume until an encoding record says otherwise: the
+   * responder's stream (receiver → initiator) carries none of its own.
+   */
+  encoding?: EnvelopeEncoding;
+  /** Renders envelopes; default {@link createDefaultRenderer}. */
   renderEnvelope?: EnvelopeRenderer;
 }
 
@@ -45,32 +52,30 @@ export function hexDump(bytes: Uint8Array, max = 256): string[] {
   return lines;
 }
 
-/** Default rendering: text encodings decoded as text, everything else as hex. */
-export function defaultRenderEnvelope(
-  payload: Uint8Array,
-  encoding: EnvelopeEncoding | undefined,
-): string[] {
-  let label: string | undefined;
-  switch (encoding) {
-    case KnownEncoding.Soap11Utf8:
-    case KnownEncoding.Soap12Utf8:
-      label = "utf-8";
-      break;
-    case KnownEncoding.Soap11Utf16:
-    case KnownEncoding.Soap12Utf16:
-    case KnownEncoding.Soap11UnicodeLE:
-    case KnownEncoding.Soap12UnicodeLE:
-      label = "utf-16le";
-      break;
-  }
-  if (label !== undefined) {
-    try {
-      return new TextDecoder(label, { fatal: true }).decode(payload).split(/\r?\n/);
-    } catch {
-      // fall through to hex
+/**
+ * The default renderer: envelopes decoded to XML text with an
+ * {@link EnvelopeCodec} (text, MC-NBFS 0x07, MC-NBFSE 0x08 with session
+ * strings carried from envelope to envelope), hex for anything else or for
+ * an envelope that does not decode. Stateful: make one per stream.
+ */
+export function createDefaultRenderer(): EnvelopeRenderer {
+  let codec: EnvelopeCodec | undefined;
+  let codecEncoding: EnvelopeEncoding | undefined;
+  return (payload, encoding) => {
+    if (encoding === undefined || typeof encoding !== "number" || encoding === 0x06) {
+      return hexDump(payload);
     }
-  }
-  return hexDump(payload);
+    if (codec === undefined || codecEncoding !== encoding) {
+      codec = new EnvelopeCodec(encoding, { quotas: MAX_QUOTAS });
+      codecEncoding = encoding;
+    }
+    try {
+      return codec.decodeToText(payload).split(/\r?\n/);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return [`(${why})`, ...hexDump(payload)];
+    }
+  };
 }
 
 function describe(record: DecodedRecord, encoding: EnvelopeEncoding | undefined): string {
@@ -120,11 +125,11 @@ function describe(record: DecodedRecord, encoding: EnvelopeEncoding | undefined)
  * protocol's (e.g. TLS) and cannot be decoded here.
  */
 export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): InspectResult {
-  const render = options.renderEnvelope ?? defaultRenderEnvelope;
+  const render = options.renderEnvelope ?? createDefaultRenderer();
   const decoder = new RecordDecoder(options);
   const lines: string[] = [];
   const indent = (xs: string[]) => xs.map((l) => `        ${l}`);
-  let encoding: EnvelopeEncoding | undefined;
+  let encoding: EnvelopeEncoding | undefined = options.encoding;
   let mode: number | undefined;
   let chunks: Uint8Array[] = [];
   let raw: Uint8Array[] = [];

@@ -2,11 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { encodeRecords, inspectStream, runCli } from "../src/index.js";
+import { encodeRecord, encodeRecords, inspectStream, runCli } from "../src/index.js";
 import * as v41 from "./vectors/duplex-4.1.js";
 
 const dir = mkdtempSync(join(tmpdir(), "prch-nmf-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const XML_41 = (text: string) =>
+  '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing">' +
+  '<s:Header><a:Action s:mustUnderstand="1">http://tempuri.org/IOneWayContract/Execute</a:Action>' +
+  '<a:To s:mustUnderstand="1">net.tcp://SampleServer/SampleApp/</a:To></s:Header>' +
+  `<s:Body><Execute xmlns="http://tempuri.org/"><sendString>${text}</sendString></Execute></s:Body></s:Envelope>`;
 
 function run(args: string[]) {
   const out: string[] = [];
@@ -40,16 +46,41 @@ describe("prch-nmf decode", () => {
       "@43     SizedEnvelope 170 octets",
       "@216    End",
     ]);
+    // The envelope, decoded with its MC-NBFSE StringTable (ids 1, 3, 5, 7, 9).
+    expect(out[out.indexOf("@43     SizedEnvelope 170 octets") + 1]).toBe(
+      `        ${XML_41("Test message1")}`,
+    );
+  });
+
+  it("carries NBFSE session strings from envelope to envelope", () => {
+    // Two envelopes in one direction: the second reuses the first's strings.
+    const second = encodeRecord({ type: "sizedEnvelope", payload: v41.PAYLOAD_2 });
+    const wire = Uint8Array.from([...v41.STREAM_A.subarray(0, -1), ...second, 0x07]);
+    const { lines, error } = inspectStream(wire);
+    expect(error).toBeUndefined();
+    expect(lines.filter((l) => l.startsWith("        <"))).toEqual([
+      `        ${XML_41("Test message1")}`,
+      `        ${XML_41("Test message2")}`,
+    ]);
   });
 
   it("walks the §4.1 receiver stream", () => {
-    const { code, out } = run(["decode", file("b.bin", v41.STREAM_B)]);
+    const { code, out } = run(["decode", "--encoding", "0x08", file("b.bin", v41.STREAM_B)]);
     expect(code).toBe(0);
     expect(out.filter((l) => l.startsWith("@"))).toEqual([
       "@0      PreambleAck",
       "@1      SizedEnvelope 54 octets",
       "@57     End",
     ]);
+    // The §4.1 reply uses ids 1–9 with an empty StringTable, i.e. strings the
+    // *initiator* defined. Each direction has its own session dictionary
+    // (MC-NBFSE §2, WCF's reader/writer sessions), so read alone it cannot
+    // resolve them: the example is inconsistent; we show why and the hex.
+    const body = out[out.indexOf("@1      SizedEnvelope 54 octets") + 1]!;
+    expect(body).toMatch(/^ {8}\(cannot convert the envelope: .*\b1\b/);
+    expect(out[out.indexOf("@1      SizedEnvelope 54 octets") + 2]).toMatch(
+      /^ {8}000000 {2}00 56 02 0b/,
+    );
   });
 
   it("prints text envelopes as text and unsized chunks", () => {
@@ -121,6 +152,7 @@ describe("prch-nmf decode", () => {
     expect(run([]).code).toBe(1);
     expect(run(["decode"]).code).toBe(1);
     expect(run(["decode", "--nope", "x"]).code).toBe(1);
+    expect(run(["decode", "--encoding", "0x09", "x"]).code).toBe(1);
     expect(run(["decode", join(dir, "missing.bin")]).code).toBe(1);
   });
 });

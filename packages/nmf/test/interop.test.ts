@@ -4,9 +4,16 @@
 import { randomUUID } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KnownEncoding, Mode, NmfInitiator, type NmfEvent, NmfReceiver } from "../src/index.js";
+import {
+  EnvelopeCodec,
+  KnownEncoding,
+  Mode,
+  NmfInitiator,
+  type NmfEvent,
+  NmfReceiver,
+} from "../src/index.js";
 import { buildTool, freePort, MonoProcess, monoAvailable } from "./mono.js";
-import { echoRequest, echoResponse, fields, notifyRequest, utf8 } from "./soap-text.js";
+import { echoRequest, echoResponse, fields, notifyRequest } from "./soap-text.js";
 import { SocketDriver } from "./wire.js";
 
 const available = monoAvailable();
@@ -21,10 +28,15 @@ async function open(port: number): Promise<Socket> {
 
 interface Binding {
   name: string;
+  mode: Mode;
   encoding: KnownEncoding;
 }
 
-const TEXT: Binding = { name: "duplex-text", encoding: KnownEncoding.Soap12Utf8 };
+const BINDINGS: Binding[] = [
+  { name: "duplex-text", mode: Mode.Duplex, encoding: KnownEncoding.Soap12Utf8 },
+  { name: "duplex-binary", mode: Mode.Duplex, encoding: KnownEncoding.Soap12BinarySession },
+  { name: "singleton-binary", mode: Mode.SingletonUnsized, encoding: KnownEncoding.Soap12Binary },
+];
 
 describe.skipIf(!available && !required)("interop with Mono WCF NetTcp", () => {
   beforeAll(() => {
@@ -32,48 +44,65 @@ describe.skipIf(!available && !required)("interop with Mono WCF NetTcp", () => {
     buildTool();
   });
 
-  describe("our initiator calls a Mono service (duplex)", () => {
+  describe.each(BINDINGS)("$name: our initiator calls a Mono service", (binding) => {
     let server: MonoProcess;
     let port: number;
     beforeAll(async () => {
       port = await freePort();
-      server = MonoProcess.start(["server", String(port), TEXT.name]);
+      server = MonoProcess.start(["server", String(port), binding.name]);
       await server.line("READY");
     });
     afterAll(async () => {
       await server?.stop();
     });
 
-    it("request-reply and one-way over one session, then End", async () => {
-      const via = `net.tcp://127.0.0.1:${port}/echo`;
-      const session = new NmfInitiator({ mode: Mode.Duplex, via, encoding: TEXT.encoding });
-      const d = new SocketDriver(await open(port), session);
-      session.start();
-      d.flush();
-      const pc = await d.nextOf("preambleComplete");
-      expect(pc.mode).toBe(Mode.Duplex);
+    it(
+      binding.mode === Mode.Duplex
+        ? "request-reply and one-way over one session, then End"
+        : "request-reply, then End both ways",
+      async () => {
+        const via = `net.tcp://127.0.0.1:${port}/echo`;
+        const session = new NmfInitiator({ mode: binding.mode, via, encoding: binding.encoding });
+        const codec = new EnvelopeCodec(binding.encoding);
+        const d = new SocketDriver(await open(port), session);
+        session.start();
+        d.flush();
+        const pc = await d.nextOf("preambleComplete");
+        expect(pc.mode).toBe(binding.mode);
 
-      const id = `urn:uuid:${randomUUID()}`;
-      session.sendEnvelope(utf8.encode(echoRequest(via, "hello <nmf>", id)));
-      d.flush();
-      const reply = fields(utf8.decode((await d.nextOf("envelope")).payload));
-      expect(reply.action).toBe("urn:prch:echoResponse");
-      expect(reply.text).toBe("echo:hello <nmf>");
-      expect(await server.line("ECHO")).toBe("ECHO hello <nmf>");
+        const id = `urn:uuid:${randomUUID()}`;
+        session.sendEnvelope(codec.encodeFromText(echoRequest(via, "hello <nmf>", id)));
+        d.flush();
+        const reply = fields(codec.decodeToText((await d.nextOf("envelope")).payload));
+        expect(reply.action).toBe("urn:prch:echoResponse");
+        expect(reply.text).toBe("echo:hello <nmf>");
+        expect(await server.line("ECHO")).toBe("ECHO hello <nmf>");
 
-      session.sendEnvelope(utf8.encode(notifyRequest(via, "one-way")));
-      d.flush();
-      expect(await server.line("NOTIFY")).toBe("NOTIFY one-way");
-
-      d.add(session.end());
-      const closed = await d.nextOf("closed");
-      // Mono closes the socket on End without sending its own (see session.ts).
-      expect(closed.type).toBe("closed");
-      expect(d.events.filter((e) => e.type === "error")).toEqual([]);
-    });
+        if (binding.mode === Mode.Duplex) {
+          // A second exchange reuses the session strings of the first (0x08).
+          session.sendEnvelope(
+            codec.encodeFromText(echoRequest(via, "again", `urn:uuid:${randomUUID()}`)),
+          );
+          d.flush();
+          expect(fields(codec.decodeToText((await d.nextOf("envelope")).payload)).text).toBe(
+            "echo:again",
+          );
+          session.sendEnvelope(codec.encodeFromText(notifyRequest(via, "one-way")));
+          d.flush();
+          expect(await server.line("NOTIFY")).toBe("NOTIFY one-way");
+          d.add(session.end());
+        } else {
+          // Singleton Unsized: our End went with the request; Mono answers with End.
+          expect(await d.nextOf("end")).toEqual({ type: "end" });
+        }
+        await d.nextOf("closed");
+        // Mono's duplex server closes the socket on End without its own End (see session.ts).
+        expect(d.events.filter((e) => e.type === "error")).toEqual([]);
+      },
+    );
   });
 
-  describe("a Mono client calls our receiver (duplex)", () => {
+  describe.each(BINDINGS)("$name: a Mono client calls our receiver", (binding) => {
     let listener: Server;
     let port: number;
     const received: string[] = [];
@@ -81,16 +110,21 @@ describe.skipIf(!available && !required)("interop with Mono WCF NetTcp", () => {
 
     beforeAll(async () => {
       listener = createServer((socket) => {
-        const session = new NmfReceiver({ modes: [Mode.Duplex], encodings: [TEXT.encoding] });
+        const session = new NmfReceiver({ modes: [binding.mode], encodings: [binding.encoding] });
+        const codec = new EnvelopeCodec(binding.encoding);
         const d = new SocketDriver(socket, session, (e: NmfEvent, drv) => {
           if (e.type === "envelope") {
-            const f = fields(utf8.decode(e.payload));
+            const f = fields(codec.decodeToText(e.payload));
             received.push(`${f.action} ${f.text}`);
             if (f.action === "urn:prch:echo" && f.messageId !== undefined) {
-              session.sendEnvelope(utf8.encode(echoResponse(f.messageId, `echo:${f.text}`)));
+              const response = codec.encodeFromText(echoResponse(f.messageId, `echo:${f.text}`));
+              if (binding.mode === Mode.Duplex) session.sendEnvelope(response);
+              else pendingReply.set(drv, response);
             }
           } else if (e.type === "end" && session.sendAllowed) {
-            drv.add(session.end());
+            // Singleton Unsized: the reply (with its End) goes after the request's End.
+            const reply = pendingReply.get(drv);
+            drv.add(reply ? session.sendEnvelope(reply) : session.end());
           }
         });
         drivers.push(d);
@@ -103,26 +137,33 @@ describe.skipIf(!available && !required)("interop with Mono WCF NetTcp", () => {
       await new Promise<void>((r) => listener.close(() => r()));
     });
 
-    it("serves request-reply and one-way, and ends the session", async () => {
+    it("serves its calls and ends the session", async () => {
       const client = MonoProcess.start([
         "client",
-        TEXT.name,
+        binding.name,
         `net.tcp://127.0.0.1:${port}/echo`,
         "from mono",
       ]);
       expect(await client.line("ECHO-RESULT")).toBe("ECHO-RESULT echo:from mono");
       expect(await client.line("DONE")).toBe("DONE");
       expect(await client.exited).toBe(0);
-      expect(received).toEqual(["urn:prch:echo from mono", "urn:prch:notify from mono"]);
       const d = drivers[0]!;
       await d.nextOf("closed");
-      expect(d.events.map((e) => e.type)).toEqual([
-        "preambleComplete",
-        "envelope",
-        "envelope",
-        "end",
-        "closed",
-      ]);
+      if (binding.mode === Mode.Duplex) {
+        expect(received).toEqual(["urn:prch:echo from mono", "urn:prch:notify from mono"]);
+        expect(d.events.map((e) => e.type)).toEqual([
+          "preambleComplete",
+          "envelope",
+          "envelope",
+          "end",
+          "closed",
+        ]);
+      } else {
+        expect(received).toEqual(["urn:prch:echo from mono"]);
+        expect(d.events).toContainEqual({ type: "closed", clean: true });
+      }
     });
   });
 });
+
+const pendingReply = new Map<SocketDriver, Uint8Array>();

@@ -65,6 +65,8 @@ namespace Prch.Interop.Nmf
             case "duplex-binary":
                 return new NetTcpBinding(SecurityMode.None);
             case "singleton-binary":
+                // Streamed transfer is what selects NMF Singleton Unsized (MC-NMF §6 <1>).
+                tcp.TransferMode = TransferMode.Streamed;
                 return new CustomBinding(new BinaryMessageEncodingBindingElement(), tcp);
             default:
                 throw new ArgumentException("unknown binding " + name);
