@@ -335,3 +335,46 @@ describe("address change and resume (Windows)", () => {
     ]);
   });
 });
+
+describe("§3.1.1 timers and counters kept for the node's lifetime", () => {
+  it("the MessageID cache timer runs every minute (SHOULD 1 minute)", () => {
+    const e = makeEngine();
+    const a = e.handle({ type: "open" }, 0);
+    expect(ofType(a, "setTimer")).toContainEqual({
+      type: "setTimer",
+      id: "message-cache",
+      at: 60_000,
+    });
+    const b = e.handle({ type: "timerFired", id: "message-cache" }, 60_000);
+    expect(b).toEqual([{ type: "setTimer", id: "message-cache", at: 120_000 }]);
+  });
+
+  it("§3.1.4.2 the LinkUtilityIndex is cumulative and never reset when LinkUtility is sent", () => {
+    const e = makeEngine();
+    open(e);
+    const { conn } = acceptFrom(e, 2n, addr(2));
+    for (let i = 0; i < 40; i++) recv(e, conn, flood());
+    const n = e.neighbors()[0]!;
+    expect(n.utilityUpdates).toBe(40);
+    expect(n.received).toEqual({ Useful: 8, Total: 8 });
+  });
+});
+
+describe("§3.1.6.4 Referral Sharing mode off", () => {
+  it("MUST use the discovery service even when the Referral cache has entries", () => {
+    const e = makeEngine({ config: { shareReferrals: false } });
+    e.referrals.add(addr(7), 7n);
+    const a = open(e);
+    expect(ofType(a, "connect")).toEqual([]);
+    expect(ofType(a, "resolve")).toHaveLength(1);
+  });
+
+  it("the resolver can switch referral sharing off at registration", () => {
+    const e = makeEngine();
+    open(e);
+    e.handle({ type: "resolverRegistered", shareReferrals: false }, 0);
+    acceptFrom(e, 2n, addr(2));
+    const { conn, actions } = acceptFrom(e, 3n, addr(3));
+    expect(sentOn(actions, conn)[0]).toMatchObject({ kind: "Welcome", Referrals: [] });
+  });
+});
