@@ -1,7 +1,7 @@
 import type { DictionaryString, XmlName } from "@prch/nbfs";
 import { NS } from "./constants.js";
 import { sessionString } from "./dictionary.js";
-import { SoapError } from "./errors.js";
+import { guardNbfs, SoapError } from "./errors.js";
 import {
   formatDuration,
   normalizeGuid,
@@ -552,6 +552,16 @@ export function writeRoot<T>(
  * before it, with only whitespace in between).
  */
 export function readRoot<T>(
+  inp: XmlIn,
+  type: DataContract<T>,
+  rootName: string,
+  rootNs: string,
+  options?: DcReadOptions & { path?: string; nillable?: boolean },
+): T | null {
+  return guardNbfs(() => readRootUnguarded(inp, type, rootName, rootNs, options));
+}
+
+function readRootUnguarded<T>(
   inp: XmlIn,
   type: DataContract<T>,
   rootName: string,

@@ -1,15 +1,13 @@
 import {
   BinaryXmlReader,
   BinaryXmlWriter,
-  NbfsError,
-  NbfsQuotaError,
   type ReaderQuotas,
   SessionDictionary,
   TextXmlReader,
   TextXmlWriter,
 } from "@prch/nbfs";
 import { readEnvelope, writeEnvelope } from "./envelope.js";
-import { SoapError } from "./errors.js";
+import { SoapError, wrapNbfs } from "./errors.js";
 import { type Message, type MessageVersion, MessageVersions } from "./message.js";
 import { XmlOut } from "./xmlio.js";
 
@@ -53,19 +51,6 @@ export interface MessageEncoder {
    * asks for it. Every defect is a {@link SoapError}.
    */
   decode(bytes: Uint8Array): Message;
-}
-
-/** Converts an @prch/nbfs failure into a SoapError. */
-export function wrapNbfs(e: unknown): never {
-  if (e instanceof NbfsQuotaError) {
-    throw new SoapError("quota-exceeded", e.message, { cause: e });
-  }
-  if (e instanceof NbfsError) throw new SoapError("encoding", e.message, { cause: e });
-  if (e instanceof SoapError) throw e;
-  if (e instanceof RangeError || e instanceof TypeError) {
-    throw new SoapError("malformed-envelope", e.message, { cause: e });
-  }
-  throw e;
 }
 
 function maxSize(options: EncoderOptions): number {

@@ -1,3 +1,5 @@
+import { NbfsError, NbfsQuotaError } from "@prch/nbfs";
+
 /** Every way @prch/soap can reject a message or a value. */
 export type SoapErrorCode =
   /** The bytes or text are not a well-formed envelope (wrong root, wrong order, stray content). */
@@ -41,5 +43,27 @@ export class SoapError extends Error {
     this.name = "SoapError";
     this.code = code;
     this.path = path;
+  }
+}
+
+/** Converts an @prch/nbfs failure into a SoapError. */
+export function wrapNbfs(e: unknown): never {
+  if (e instanceof NbfsQuotaError) {
+    throw new SoapError("quota-exceeded", e.message, { cause: e });
+  }
+  if (e instanceof NbfsError) throw new SoapError("encoding", e.message, { cause: e });
+  if (e instanceof SoapError) throw e;
+  if (e instanceof RangeError || e instanceof TypeError) {
+    throw new SoapError("malformed-envelope", e.message, { cause: e });
+  }
+  throw e;
+}
+
+/** Runs `fn`, converting @prch/nbfs failures (e.g. from a lazily read body) into SoapErrors. */
+export function guardNbfs<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    return wrapNbfs(e);
   }
 }

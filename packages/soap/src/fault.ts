@@ -1,6 +1,6 @@
 import { NS, WSA } from "./constants.js";
 import { D } from "./dictionary.js";
-import { SoapError } from "./errors.js";
+import { guardNbfs, SoapError } from "./errors.js";
 import {
   type BufferBudget,
   readElementNode,
@@ -298,5 +298,5 @@ export function tryReadFault(msg: Message): SoapFault | undefined {
   if (msg.isEmpty || !msg.isIncoming) return undefined;
   const inp = msg.peekBodyReader();
   if (!inp.isStart("Fault", envelopeNamespace(msg.version.envelope))) return undefined;
-  return readFault(msg.getBodyReader(), msg.version, msg.namespaceScope);
+  return guardNbfs(() => readFault(msg.getBodyReader(), msg.version, msg.namespaceScope));
 }

@@ -45,10 +45,9 @@ export {
   type MessageEncoder,
   type MessageSource,
   TextMessageEncoder,
-  wrapNbfs,
 } from "./encoder.js";
 export { type ReadEnvelopeOptions, readEnvelope, writeEnvelope } from "./envelope.js";
-export { SoapError, type SoapErrorCode } from "./errors.js";
+export { guardNbfs, SoapError, type SoapErrorCode, wrapNbfs } from "./errors.js";
 export {
   createFaultMessage,
   type FaultCode,

@@ -8,7 +8,7 @@ import { NS } from "./constants.js";
 import { type DataContract, type DcReadOptions, readRoot, writeRoot } from "./datacontract.js";
 import { D } from "./dictionary.js";
 import type { MessageSource } from "./encoder.js";
-import { SoapError } from "./errors.js";
+import { guardNbfs, SoapError } from "./errors.js";
 import {
   type BufferBudget,
   readElementNode,
@@ -318,7 +318,9 @@ export class Message {
     }
     const inp = this.getBodyReader();
     const nodes: XmlElementNode[] = [];
-    while (inp.nextChild("Envelope/Body")) nodes.push(readElementNode(inp, budget));
+    guardNbfs(() => {
+      while (inp.nextChild("Envelope/Body")) nodes.push(readElementNode(inp, budget));
+    });
     this.body = (out) => {
       for (const n of nodes) writeElementNode(out, n);
     };

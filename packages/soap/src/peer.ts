@@ -1,7 +1,7 @@
 import { NS, PEER_ACTIONS, PEER_FLOODER, PEER_TRUST, WSA } from "./constants.js";
 import type { DataContract } from "./datacontract.js";
 import { D, sessionString } from "./dictionary.js";
-import { SoapError } from "./errors.js";
+import { guardNbfs, SoapError } from "./errors.js";
 import {
   createHeader,
   dataContractBody,
@@ -307,6 +307,10 @@ function stringOrBytes(inp: XmlIn) {
 
 /** Reads a received RequestSecurityToken body. */
 export function parseRequestSecurityToken(msg: Message): PeerTokenRequest {
+  return guardNbfs(() => parseRst(msg));
+}
+
+function parseRst(msg: Message): PeerTokenRequest {
   expectAction(msg, PEER_ACTIONS.requestSecurityToken);
   const inp = msg.getBodyReader();
   const path = "Envelope/Body/RequestSecurityToken";
@@ -334,6 +338,10 @@ export function parseRequestSecurityToken(msg: Message): PeerTokenRequest {
 
 /** Reads a received RequestSecurityTokenResponse body. */
 export function parseRequestSecurityTokenResponse(msg: Message): PeerTokenResponse {
+  return guardNbfs(() => parseRstr(msg));
+}
+
+function parseRstr(msg: Message): PeerTokenResponse {
   expectAction(msg, PEER_ACTIONS.requestSecurityTokenResponse);
   const inp = msg.getBodyReader();
   const path = "Envelope/Body/RequestSecurityTokenResponse";
