@@ -112,4 +112,23 @@ execFileSync("openssl", [
   "-macalg",
   "sha1",
 ]);
+// Bob as 3DES PKCS#12 too: Mono's SslStream in the interop test loads it.
+execFileSync("openssl", [
+  "pkcs12",
+  "-export",
+  "-in",
+  join(dir, "pw-bob.crt.pem"),
+  "-inkey",
+  join(dir, "pw-bob.key.pem"),
+  "-out",
+  join(dir, "bob-3des.p12"),
+  "-passout",
+  "pass:fixture-pw",
+  "-keypbe",
+  "PBE-SHA1-3DES",
+  "-certpbe",
+  "PBE-SHA1-3DES",
+  "-macalg",
+  "sha1",
+]);
 console.log(`fixtures written to ${dir}`);
