@@ -52,7 +52,9 @@ export type ResolverQuotaName =
   | "maxAddressesPerRegistration"
   | "maxMeshIdLength"
   | "maxUriLength"
-  | "maxResolveAddresses";
+  | "maxResolveAddresses"
+  /** Requests per second on one connection (see RequestRateLimiter). */
+  | "requestRate";
 
 /** A request exceeded a quota; raise `quota` above `limit` to accept it. */
 export class ResolverQuotaError extends ResolverError {

@@ -45,6 +45,7 @@ export {
   type UpdateInfo,
 } from "./model.js";
 export { DEFAULT_RESOLVER_QUOTAS, type ResolverQuotas } from "./quotas.js";
+export { DEFAULT_RATE_LIMIT, type RateLimit, RequestRateLimiter } from "./rate-limit.js";
 export {
   type CreateRedisStoreOptions,
   createRedisStore,
