@@ -58,6 +58,14 @@ type State =
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/**
+ * A plain Uint8Array copy. Not `view.slice()`: on a Node Buffer that returns
+ * a Buffer sharing the caller's memory.
+ */
+function copyOf(view: Uint8Array): Uint8Array {
+  return new Uint8Array(view);
+}
+
 /** Marks a chunk size: the record type used while decoding a Data Chunk. */
 const DATA_CHUNK = 0x100;
 
@@ -239,7 +247,7 @@ export class RecordDecoder {
               { offset: this.consumed - view.length },
             );
           }
-          return { type: "octets", payload: view.slice() };
+          return { type: "octets", payload: copyOf(view) };
         }
         case "type": {
           const start = this.consumed;
@@ -417,7 +425,7 @@ export class RecordDecoder {
     this.parts = [];
     let payload: Uint8Array;
     if (parts.length === 1) {
-      payload = parts[0]!.slice();
+      payload = copyOf(parts[0]!);
     } else {
       let total = 0;
       for (const p of parts) total += p.length;

@@ -34,6 +34,8 @@ export interface InspectResult {
 }
 
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
+/** The offset column of the listing. */
+const at = (offset: number) => `@${offset}`.padEnd(8);
 
 /** A hex dump, 16 octets per line, as a fallback rendering. */
 export function hexDump(bytes: Uint8Array, max = 256): string[] {
@@ -137,11 +139,11 @@ export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): 
   try {
     // Bounded: each iteration consumes at least one octet.
     for (;;) {
-      const at = decoder.offset;
       const record = decoder.next();
       if (record === undefined) break;
-      const where = record.type === "octets" ? at : decoder.lastRecordOffset;
-      if (record.type !== "octets") lines.push(`@${where}`.padEnd(8) + describe(record, encoding));
+      if (record.type !== "octets") {
+        lines.push(`${at(decoder.lastRecordOffset)}${describe(record, encoding)}`);
+      }
       switch (record.type) {
         case "mode":
           mode = record.mode;
@@ -172,9 +174,7 @@ export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): 
       if (record.type === "upgradeRequest" || record.type === "upgradeResponse") {
         const rest = decoder.buffered;
         if (rest > 0) {
-          lines.push(
-            `@${decoder.offset}`.padEnd(8) + `(${rest} octets of the upgraded stream, not decoded)`,
-          );
+          lines.push(`${at(decoder.offset)}(${rest} octets of the upgraded stream, not decoded)`);
         }
         return { lines, error: undefined };
       }
@@ -190,9 +190,7 @@ export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): 
     if (raw.length > 0) {
       const message = join(raw);
       raw = [];
-      lines.push(
-        `@${decoder.offset - message.length}`.padEnd(8) + `Message ${message.length} octets`,
-      );
+      lines.push(`${at(decoder.offset - message.length)}Message ${message.length} octets`);
       lines.push(...indent(render(message, encoding)));
     }
     return { lines, error: undefined };

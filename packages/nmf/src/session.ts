@@ -266,7 +266,8 @@ export abstract class NmfSession {
         this.markSentEnd(events);
         break;
       case Mode.SingletonSized:
-        this.output.push(payload.slice());
+        // Copied (as a plain Uint8Array, not via Buffer#slice) so later changes by the caller don't leak.
+        this.output.push(new Uint8Array(payload));
         this.sendAllowedFlag = false;
         this.finish(events, true);
         break;

@@ -280,3 +280,16 @@ describe("RecordDecoder quotas and validity", () => {
     expect(d.next()).toBeUndefined();
   });
 });
+
+describe("RecordDecoder and Node Buffers", () => {
+  it("returns plain copies, never views of the caller's Buffer", () => {
+    const input = Buffer.from([0x06, 0x02, 0x01, 0x02]);
+    const d = new RecordDecoder();
+    d.push(input);
+    const r = d.next();
+    expect(r).toEqual({ type: "sizedEnvelope", payload: Uint8Array.of(1, 2) });
+    input[2] = 0xff;
+    expect(r?.type === "sizedEnvelope" && r.payload[0]).toBe(1);
+    expect(Buffer.isBuffer(r?.type === "sizedEnvelope" ? r.payload : undefined)).toBe(false);
+  });
+});
