@@ -154,3 +154,5 @@ export {
   RESOLVER_OPERATIONS,
   type ResolverMessageOptions,
 } from "./resolver.js";
+export { encodeRelay } from "./relay.js";
+export { remapSessionStrings } from "./remap.js";

@@ -1,0 +1,171 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  BinaryMessageEncoder,
+  createFloodHeaders,
+  createLinkUtilityMessage,
+  encodeRelay,
+  Message,
+  type MessageEncoder,
+  parseFloodHeaders,
+  sessionString,
+  TextMessageEncoder,
+  type XmlIn,
+} from "../src/index.js";
+
+const APP_NS = "urn:example:chat";
+
+function flood(
+  payload: string,
+  hops: bigint | undefined,
+  id = "271dddd4-fa44-46e2-9b86-090c0a52326c",
+): Message {
+  return new Message({
+    action: "urn:example:chat/Say",
+    to: "net.p2p://chatmesh/",
+    headers: createFloodHeaders({
+      messageId: id,
+      peerTo: "net.p2p://chatmesh/",
+      peerVia: "net.p2p://chatmesh/",
+      ...(hops !== undefined ? { hops } : {}),
+    }),
+    body: (out) => {
+      out.startElement(sessionString("Say"), sessionString(APP_NS));
+      out.startElement(sessionString("Text"), sessionString(APP_NS));
+      out.writer.writeString(payload);
+      out.endElement();
+      out.startElement(sessionString("Count"), sessionString(APP_NS));
+      out.writer.writeInt32(payload.length);
+      out.endElement();
+      out.endElement();
+    },
+  });
+}
+
+function readSay(msg: Message): { text: string; count: string } {
+  const inp: XmlIn = msg.getBodyReader();
+  inp.expectStart("Say", APP_NS, "Body");
+  inp.enter();
+  inp.nextChild("Say");
+  const text = inp.text();
+  inp.nextChild("Say");
+  const count = inp.text();
+  return { text, count };
+}
+
+type Kind = "text" | "binary" | "session";
+const make = (k: Kind): MessageEncoder =>
+  k === "text"
+    ? new TextMessageEncoder()
+    : new BinaryMessageEncoder(k === "session" ? { session: true } : {});
+
+/** A link: what the sender encodes with and what the receiver decodes with (its own mirror). */
+function link(k: Kind): { tx: MessageEncoder; rx: MessageEncoder } {
+  return { tx: make(k), rx: make(k) };
+}
+
+describe("relaying flood messages with a new hop count", () => {
+  const kinds: Kind[] = ["text", "binary", "session"];
+  for (const from of kinds) {
+    for (const to of kinds) {
+      it(`${from} → ${to}`, () => {
+        const a = link(from); // origin → us
+        const b = link(to); // us → next hop
+        // Give the outgoing session some history so ids differ from the incoming ones.
+        if (to === "session") {
+          b.rx.decode(
+            b.tx.encode(
+              createLinkUtilityMessage({ total: 1, useful: 1 }, { to: "net.p2p://other/" }),
+            ),
+          );
+          b.rx.decode(b.tx.encode(flood("warm-up", 9n, "00000000-0000-4000-8000-000000000001")));
+        }
+        const received = a.rx.decode(a.tx.encode(flood("héllo <world> & all", 5n)));
+        expect(parseFloodHeaders(received).hops).toBe(5n);
+        // Local delivery reads the body first; relaying must not need it.
+        expect(readSay(received).text).toBe("héllo <world> & all");
+        const relayed = encodeRelay(received, b.tx, 4n);
+        const next = b.rx.decode(relayed);
+        const h = parseFloodHeaders(next);
+        expect(h.hops).toBe(4n);
+        expect(h.messageId).toBe("271dddd4-fa44-46e2-9b86-090c0a52326c");
+        expect(next.action).toBe("urn:example:chat/Say");
+        expect(next.to).toBe("net.p2p://chatmesh/");
+        expect(readSay(next)).toEqual({ text: "héllo <world> & all", count: "19" });
+        // And once more, from the relayed copy.
+        const again = b.rx.decode(
+          b.tx.encode(flood("x", 1n, "00000000-0000-4000-8000-000000000003")),
+        );
+        expect(parseFloodHeaders(again).hops).toBe(1n);
+      });
+    }
+  }
+
+  it("splices bytes: everything but the Hops element is copied unchanged (binary)", () => {
+    const enc = new BinaryMessageEncoder();
+    const original = enc.encode(flood("payload", 200n));
+    const received = enc.decode(original);
+    const relayed = encodeRelay(received, enc, 199n);
+    const hops = received.headers.find((h) => h.name === "Hops") as unknown as {
+      span: { start: number; end: number };
+    };
+    expect(Buffer.from(relayed.subarray(0, hops.span.start))).toEqual(
+      Buffer.from(original.subarray(0, hops.span.start)),
+    );
+    const tail = original.length - hops.span.end;
+    expect(Buffer.from(relayed.subarray(relayed.length - tail))).toEqual(
+      Buffer.from(original.subarray(hops.span.end)),
+    );
+  });
+
+  it("text splice keeps the rest of the text verbatim", () => {
+    const enc = new TextMessageEncoder();
+    const xml = enc.encodeToString(flood("payload", 3n));
+    const relayed = Buffer.from(encodeRelay(enc.decode(Buffer.from(xml)), enc, 2n)).toString(
+      "utf8",
+    );
+    expect(relayed).toBe(xml.replace(">3</Hops>", ">2</Hops>"));
+  });
+
+  it("without a hop count change the bytes are relayed as they are", () => {
+    const enc = new BinaryMessageEncoder();
+    const bytes = enc.encode(flood("p", undefined));
+    expect(Buffer.from(encodeRelay(enc.decode(bytes), enc))).toEqual(Buffer.from(bytes));
+    expect(() => encodeRelay(enc.decode(bytes), enc, 3n)).toThrow(
+      expect.objectContaining({ code: "missing-element" }),
+    );
+  });
+
+  it("session → session relays survive many messages with independent numbering (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.string({ unit: "grapheme-ascii", maxLength: 30 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (items) => {
+          const inbound = link("session");
+          const outbound = link("session");
+          let i = 0;
+          for (const [payload, warm] of items) {
+            // Interleave unrelated traffic on the outbound link so both numberings drift apart.
+            if (warm) {
+              outbound.rx.decode(
+                outbound.tx.encode(
+                  createLinkUtilityMessage({ total: i, useful: 0 }, { to: `net.p2p://m${i}/` }),
+                ),
+              );
+            }
+            const received = inbound.rx.decode(inbound.tx.encode(flood(payload, 10n)));
+            const relayed = encodeRelay(received, outbound.tx, 9n);
+            const next = outbound.rx.decode(relayed);
+            expect(parseFloodHeaders(next).hops).toBe(9n);
+            expect(readSay(next).text).toBe(payload);
+            i++;
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
