@@ -129,6 +129,7 @@ export abstract class NmfSession {
   private receiveAllowedFlag = false;
   private sentEnd = false;
   private receivedEnd = false;
+  private cleanClose = false;
 
   protected constructor(options: SessionOptions, phase: Phase) {
     this.decoder = new RecordDecoder(options);
@@ -192,6 +193,9 @@ export abstract class NmfSession {
   /** Feeds received bytes (any chunking) and returns the resulting events. */
   receive(bytes: Uint8Array): NmfEvent[] {
     const events: NmfEvent[] = [];
+    // After a failed session nothing more is decoded or kept; after a clean
+    // one the bytes are kept for takeUnconsumed() (the next session's).
+    if (this.phase === "closed" && !this.cleanClose) return events;
     this.decoder.push(bytes);
     this.pump(events);
     return events;
@@ -379,6 +383,7 @@ export abstract class NmfSession {
   protected finish(events: NmfEvent[], clean: boolean): void {
     if (this.phase === "closed") return;
     this.phase = "closed";
+    this.cleanClose = clean;
     this.sendAllowedFlag = false;
     this.receiveAllowedFlag = false;
     events.push({ type: "closed", clean });
