@@ -67,7 +67,13 @@ function checkValidity(cert: X509Certificate, now: Date): void {
 }
 
 function peculiar(cert: X509Certificate): x509.X509Certificate {
-  return new x509.X509Certificate(new Uint8Array(cert.raw));
+  // A second parser for the extensions node:crypto does not expose; it may
+  // refuse a certificate OpenSSL accepted, which must not escape as a raw error.
+  try {
+    return new x509.X509Certificate(new Uint8Array(cert.raw));
+  } catch (cause) {
+    throw new SecurityError("malformed-certificate", `cannot parse ${cert.subject}`, { cause });
+  }
 }
 
 function issuedBy(child: X509Certificate, issuer: X509Certificate): boolean {
@@ -194,12 +200,7 @@ export class CertificateValidator {
   }
 
   private checkLeafUsage(leaf: X509Certificate): void {
-    let p: x509.X509Certificate;
-    try {
-      p = peculiar(leaf);
-    } catch (cause) {
-      throw new SecurityError("malformed-certificate", "cannot parse peer certificate", { cause });
-    }
+    const p = peculiar(leaf);
     if (this.opts.requireDigitalSignature ?? true) {
       const ku = p.getExtension(x509.KeyUsagesExtension);
       if (ku && (ku.usages & x509.KeyUsageFlags.digitalSignature) === 0) {
