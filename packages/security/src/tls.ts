@@ -124,6 +124,8 @@ export function localKeyBlob(socket: tls.TLSSocket): Uint8Array {
  * Certificate mode: validates the peer's chain after the TLS handshake.
  * Must be called on every new link before any Peer Channel message; throws
  * a {@link SecurityError} (abort the link) when the peer is not trusted.
+ * It is the only check on a stand-alone server `TLSSocket` (the NMF upgrade
+ * path), where Node does not act on `rejectUnauthorized`.
  */
 export function authorizePeerCertificate(
   socket: tls.TLSSocket,
