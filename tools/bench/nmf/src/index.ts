@@ -1,0 +1,1 @@
+export { type NmfBenchOptions, runNmfBench } from "./bench.js";
