@@ -164,6 +164,39 @@ describe.skipIf(!available && !required)("interop with Mono WCF NetTcp", () => {
       }
     });
   });
+
+  describe("faults reach Mono", () => {
+    it("a Mono client reads our UnsupportedMode fault record", async () => {
+      const events: NmfEvent[] = [];
+      const listener = createServer((socket) => {
+        const session = new NmfReceiver({ modes: [Mode.SingletonUnsized] });
+        socket.on("data", (b) => {
+          events.push(...session.receive(b));
+          if (session.hasOutput) socket.write(session.takeOutput());
+          if (session.closed) socket.end();
+        });
+        socket.on("error", () => {});
+      });
+      await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+      const address = listener.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      try {
+        const client = MonoProcess.start([
+          "client",
+          "duplex-binary",
+          `net.tcp://127.0.0.1:${port}/echo`,
+          "x",
+        ]);
+        expect(await client.exited).toBe(1);
+        const error = client.lines.find((l) => l.startsWith("ERROR"));
+        // Mono turns the Fault record's string into a FaultException message.
+        expect(error).toMatch(/FaultException.*framing\/faults\/UnsupportedMode/);
+        expect(events.map((e) => e.type)).toEqual(["error", "closed"]);
+      } finally {
+        await new Promise<void>((r) => listener.close(() => r()));
+      }
+    });
+  });
 });
 
 const pendingReply = new Map<SocketDriver, Uint8Array>();
