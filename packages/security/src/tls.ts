@@ -2,7 +2,7 @@ import type { X509Certificate } from "node:crypto";
 import * as tls from "node:tls";
 import { SecurityError } from "./errors.js";
 import { PasswordHandshake } from "./handshake.js";
-import { identityTlsCredentials, type NodeIdentity } from "./identity.js";
+import { createSelfSignedIdentity, identityTlsCredentials, type NodeIdentity } from "./identity.js";
 import { capiBlobFromCertificate } from "./keys.js";
 import type { CertificateValidator } from "./validator.js";
 
@@ -154,4 +154,20 @@ export function passwordHandshakeFor(
     now,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
+}
+
+/**
+ * Password-mode settings as Windows builds them: when the application gives
+ * no certificate, a fresh self-signed `CN={GUID}` RSA-2048 one is made
+ * (PeerSecurityManager.GetCertificate; WINDOWS-NOTES §1.6).
+ */
+export async function passwordSecurity(
+  password: string,
+  identity?: NodeIdentity,
+): Promise<Extract<PeerSecurity, { mode: "password" }>> {
+  if (password.length === 0) {
+    // PeerSecurityManager refuses a null or empty MeshPassword.
+    throw new SecurityError("invalid-argument", "password mode needs a non-empty mesh password");
+  }
+  return { mode: "password", password, identity: identity ?? (await createSelfSignedIdentity()) };
 }

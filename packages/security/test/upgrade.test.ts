@@ -2,6 +2,7 @@
 // `application/ssl-tls` upgrade on a plain TCP connection, then each side
 // wraps that same socket in TLS (server: new TLSSocket(raw, { isServer }),
 // client: tls.connect({ socket: raw })). Real sockets on 127.0.0.1.
+import { X509Certificate } from "node:crypto";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import {
   CertificateValidator,
   capiBlobFromCertificate,
   type PeerSecurity,
+  passwordSecurity,
   peerKeyBlob,
   peerTlsClientOptions,
   peerTlsServerOptions,
@@ -127,5 +129,16 @@ describe("TLS upgrade of an existing TCP connection", () => {
     );
     // … and accepts node1 on the other side.
     expect(authorizePeerCertificate(tcp.client, pinned)[0]!.subject).toBe("CN=node1");
+  });
+});
+
+describe("passwordSecurity", () => {
+  it("makes a CN={GUID} identity when none is given, and refuses an empty password", async () => {
+    const sec = await passwordSecurity("mesh");
+    expect(sec.mode).toBe("password");
+    expect(new X509Certificate(sec.identity.certificatePem).subject).toMatch(/^CN=[0-9a-f-]{36}$/);
+    const given = fixtureIdentity("pw-alice");
+    expect((await passwordSecurity("mesh", given)).identity).toBe(given);
+    await expect(passwordSecurity("")).rejects.toMatchObject({ code: "invalid-argument" });
   });
 });
