@@ -8,9 +8,13 @@ type TestOptions = NonNullable<ViteUserConfig["test"]>;
  * TypeScript sources of the packages below it, never a stale build.
  * Each run also writes a JSON report that `.ci/run` sums into one line.
  */
+const CONDITIONS = ["@prch/source", "import", "node", "default"];
+
 export function packageTests(name: string, extra: TestOptions = {}) {
   return defineConfig({
-    resolve: { conditions: ["@prch/source", "import", "node", "default"] },
+    resolve: { conditions: CONDITIONS },
+    // Node-environment tests resolve through Vite's SSR resolver, which has its own conditions.
+    ssr: { resolve: { conditions: CONDITIONS } },
     test: {
       name,
       include: ["test/**/*.test.ts"],
