@@ -47,6 +47,8 @@ export interface MeshConfig {
   resolveAddresses: number;
   /** Resolves per periodic maintenance run when short of neighbors (Windows: up to 2). */
   resolvesPerMaintenance: number;
+  /** Outgoing connect attempts one maintenance run may make, counting retries after failures. */
+  connectAttemptsPerMaintenance: number;
   /** Referrals sent in Welcome/Refuse/Disconnect (10). */
   maxReferrals: number;
   /** Referral cache capacity (50). */
@@ -100,6 +102,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze<MeshConfig>({
   maintenanceRetryMs: 10_000,
   resolveAddresses: 3,
   resolvesPerMaintenance: 2,
+  connectAttemptsPerMaintenance: 12,
   maxReferrals: 10,
   referralCacheSize: 50,
   shareReferrals: true,

@@ -164,6 +164,7 @@ export class MeshEngine<P = unknown> {
   private maintenanceRunsDone = 0;
   private resolvePending = false;
   private resolvesLeft = 0;
+  private attemptsLeft = 0;
   private wasOnline = false;
   private paused = false;
   private pendingTotal = 0;
@@ -549,6 +550,10 @@ export class MeshEngine<P = unknown> {
         const due = this.timers.get(MAINTENANCE);
         if (due === undefined || due > now) this.setTimer(MAINTENANCE, now, out);
       }
+    } else if (n.initiator && this.status === "open" && this.attemptsLeft > 0) {
+      // Like Windows' maintainer loop (ConnectAlgorithms), a failed or refused attempt moves on to
+      // the next candidate — often a referral the Refuse just brought — within the run's budget.
+      this.acquire(now, out);
     }
     if (this.watched === n.conn) {
       this.watched = undefined;
@@ -1056,6 +1061,7 @@ export class MeshEngine<P = unknown> {
     } else if (this.connectedCount < ideal) {
       // Windows' initial run aims for MinNeighborCount, later runs for IdealNeighborCount.
       this.resolvesLeft = first ? 1 : this.config.resolvesPerMaintenance;
+      this.attemptsLeft = this.config.connectAttemptsPerMaintenance;
       this.acquire(now, out);
     }
     if (this.status !== "open") return;
@@ -1105,9 +1111,10 @@ export class MeshEngine<P = unknown> {
   private connectFromCache(need: number, now: number, out: Out<P>): number {
     const candidates = shuffle(this.random, this.referrals.list());
     for (const [key, entry] of candidates) {
-      if (need <= 0) break;
+      if (need <= 0 || this.attemptsLeft <= 0) break;
       this.referrals.take(key);
       if (this.isKnownPath(key) || this.isKnownNodeId(entry.nodeId)) continue;
+      this.attemptsLeft--;
       this.connectTo(entry.address, now, out);
       need--;
     }

@@ -274,7 +274,7 @@ describe("§3.1.5.4 Refuse", () => {
   });
 
   it("SHOULD cache referrals of a valid Refuse and MUST close", () => {
-    const e = makeEngine();
+    const e = makeEngine({ config: { connectAttemptsPerMaintenance: 1 } });
     open(e);
     const r = e.handle({ type: "resolverResolved", addresses: [addr(5)] }, 0);
     const conn = ofType(r, "connect")[0]!.conn;
@@ -290,6 +290,20 @@ describe("§3.1.5.4 Refuse", () => {
     expect(ofType(a, "close")[0]).toMatchObject({ conn, reason: "Refused" });
     expect(e.referrals.list().map(([, x]) => x.nodeId)).toContain(7n);
     expect(e.referrals.list().map(([, x]) => x.nodeId)).not.toContain(0n);
+  });
+
+  it("moves on to a referral from the Refuse within the maintenance run (Windows maintainer loop)", () => {
+    const e = makeEngine();
+    open(e);
+    const r = e.handle({ type: "resolverResolved", addresses: [addr(5)] }, 0);
+    const conn = ofType(r, "connect")[0]!.conn;
+    e.handle({ type: "connectionOpened", conn, direction: "outgoing" }, 0);
+    const a = recv(e, conn, {
+      kind: "Refuse",
+      Reason: "NodeBusy",
+      Referrals: [{ NodeId: 7n, Address: addr(7) }],
+    });
+    expect(ofType(a, "connect").map((c) => c.address)).toEqual([addr(7)]);
   });
 
   it("MUST NOT use the referrals when the reason is not a valid RefuseReason", () => {
