@@ -1,4 +1,4 @@
-import type { X509Certificate } from "node:crypto";
+import { constants, type X509Certificate } from "node:crypto";
 import * as tls from "node:tls";
 import { SecurityError } from "./errors.js";
 import { PasswordHandshake } from "./handshake.js";
@@ -27,7 +27,17 @@ export interface PeerTlsTuning {
    * needs an OpenSSL security level that allows it — a deliberate choice.
    */
   readonly minVersion?: tls.SecureVersion;
+  /** Highest TLS version; default Node's (TLS 1.3). */
+  readonly maxVersion?: tls.SecureVersion;
 }
+
+/**
+ * Both sides refuse TLS renegotiation: the PeerHashToken and the certificate
+ * check are bound to the certificate of the first handshake, and a
+ * renegotiation could swap it afterwards. Windows never needs one (the server
+ * asks for the client certificate in the initial handshake).
+ */
+const NO_RENEGOTIATION = constants.SSL_OP_NO_RENEGOTIATION;
 
 /** Options for the accepting side: `tls.createServer(opts)` or `new tls.TLSSocket(socket, { isServer: true, ...opts })`. */
 export type PeerTlsServerOptions = tls.TlsOptions & {
@@ -51,6 +61,8 @@ export function peerTlsServerOptions(
     ...creds,
     ...(ca && ca.length > 0 ? { ca } : {}),
     minVersion: tuning.minVersion ?? "TLSv1.2",
+    ...(tuning.maxVersion ? { maxVersion: tuning.maxVersion } : {}),
+    secureOptions: NO_RENEGOTIATION,
   };
   return {
     ...base,
@@ -79,6 +91,8 @@ export function peerTlsClientOptions(
     ...creds,
     ...(ca.length > 0 ? { ca } : {}),
     minVersion: tuning.minVersion ?? "TLSv1.2",
+    ...(tuning.maxVersion ? { maxVersion: tuning.maxVersion } : {}),
+    secureOptions: NO_RENEGOTIATION,
     rejectUnauthorized: security.mode === "certificate" && ca.length > 0,
     // Mesh peers are dialled by IP literal and identified by certificate or
     // token, never by host name (PeerIdentityVerifier accepts any identity).

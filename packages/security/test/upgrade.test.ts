@@ -142,3 +142,33 @@ describe("passwordSecurity", () => {
     await expect(passwordSecurity("")).rejects.toMatchObject({ code: "invalid-argument" });
   });
 });
+
+describe("renegotiation", () => {
+  it("is refused, so the certificate the token was bound to cannot be swapped (TLS 1.2)", async () => {
+    const sec: PeerSecurity = {
+      mode: "password",
+      identity: fixtureIdentity("pw-alice"),
+      password: "x",
+    };
+    const server = tls.createServer(peerTlsServerOptions(sec, { maxVersion: "TLSv1.2" })!, (s) => {
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    const client = tls.connect({
+      ...peerTlsClientOptions(sec, { maxVersion: "TLSv1.2" })!,
+      host: "127.0.0.1",
+      port,
+    });
+    client.on("error", () => {});
+    await new Promise<void>((r) => client.once("secureConnect", () => r()));
+    expect(client.getProtocol()).toBe("TLSv1.2");
+    const err = await new Promise<Error | null>((resolve) => {
+      const started = client.renegotiate({ rejectUnauthorized: false }, (e) => resolve(e));
+      if (!started) resolve(new Error("renegotiation not started"));
+    });
+    expect(err).toBeInstanceOf(Error);
+    client.destroy();
+    server.close();
+  });
+});
