@@ -340,3 +340,49 @@ export function verifyFlood(
   }
   return { signed: true, signer, dedupKey: sigBytes };
 }
+
+/** WS-Security 1.0 secext namespace (wsse). */
+export const WSSE_NAMESPACE =
+  "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+/** WS-Security utility namespace (wsu:Id, wsu:Timestamp). */
+export const WSU_NAMESPACE =
+  "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+/** ValueType of an X.509 v3 BinarySecurityToken. */
+export const X509V3_TOKEN_TYPE =
+  "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
+/** EncodingType of a base64 BinarySecurityToken. */
+export const BASE64_ENCODING_TYPE =
+  "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
+
+/**
+ * The `wsse:BinarySecurityToken` carrying the signer's certificate, as text
+ * for @prch/soap to place in the `wsse:Security` header. WCF includes the
+ * signer's token in every signed flood (AlwaysToRecipient). The exact prefix
+ * choice is not significant; the shape is not yet confirmed by a capture.
+ */
+export function binarySecurityTokenXml(signature: FloodSignature, tokenId: string): string {
+  return (
+    `<o:BinarySecurityToken xmlns:o="${WSSE_NAMESPACE}" xmlns:u="${WSU_NAMESPACE}" ` +
+    `u:Id="${escAttr(tokenId)}" ValueType="${X509V3_TOKEN_TYPE}" EncodingType="${BASE64_ENCODING_TYPE}">` +
+    `${Buffer.from(signature.certificate).toString("base64")}</o:BinarySecurityToken>`
+  );
+}
+
+/**
+ * The `ds:Signature` element: the canonical SignedInfo verbatim, the
+ * SignatureValue and a KeyInfo whose SecurityTokenReference points at the
+ * BinarySecurityToken `tokenId`. Expected WCF shape, unconfirmed (README).
+ */
+export function signatureXml(signature: FloodSignature, tokenId: string): string {
+  const signedInfo = Buffer.from(signature.signedInfo).toString("utf8");
+  // The canonical SignedInfo declares the ds namespace itself; inside the
+  // Signature element that declaration is redundant but harmless, and keeps
+  // the bytes exactly those that were signed.
+  return (
+    `<Signature xmlns="${XMLDSIG_NAMESPACE}">${signedInfo}` +
+    `<SignatureValue>${Buffer.from(signature.signatureValue).toString("base64")}</SignatureValue>` +
+    `<KeyInfo><o:SecurityTokenReference xmlns:o="${WSSE_NAMESPACE}">` +
+    `<o:Reference ValueType="${X509V3_TOKEN_TYPE}" URI="#${escAttr(tokenId)}"></o:Reference>` +
+    "</o:SecurityTokenReference></KeyInfo></Signature>"
+  );
+}

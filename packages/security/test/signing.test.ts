@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   BASIC256,
   BASIC256_SHA256,
+  binarySecurityTokenXml,
   CertificateValidator,
   canonicalSignedInfo,
   EXC_C14N,
@@ -13,6 +14,7 @@ import {
   type FloodSignature,
   isSecurityError,
   type ReceivedFloodSignature,
+  signatureXml,
   signFlood,
   verifyFlood,
 } from "../src/index.js";
@@ -217,5 +219,25 @@ describe("flood message signing", () => {
     expect(code(() => signFlood({ ...parts, PeerTo: { ...parts.PeerTo, id: "_1" } }, signer))).toBe(
       "invalid-argument",
     );
+  });
+});
+
+describe("Security header rendering helpers", () => {
+  it("embeds the signed SignedInfo verbatim and names the certificate token", () => {
+    const sig = signFlood(floodParts(), signer);
+    const xml = signatureXml(sig, "uuid-1");
+    const si = Buffer.from(sig.signedInfo).toString("utf8");
+    expect(
+      xml.startsWith('<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo'),
+    ).toBe(true);
+    expect(xml).toContain(si);
+    expect(xml).toContain(
+      `<SignatureValue>${Buffer.from(sig.signatureValue).toString("base64")}</SignatureValue>`,
+    );
+    expect(xml).toContain('URI="#uuid-1"');
+    const bst = binarySecurityTokenXml(sig, "uuid-1");
+    const b64 = /Base64Binary">([^<]+)</.exec(bst)?.[1];
+    expect(new X509Certificate(Buffer.from(b64 ?? "", "base64")).subject).toBe("CN=node1");
+    expect(bst).toContain('u:Id="uuid-1"');
   });
 });
