@@ -54,7 +54,9 @@ export type ResolverQuotaName =
   | "maxUriLength"
   | "maxResolveAddresses"
   /** Requests per second on one connection (see RequestRateLimiter). */
-  | "requestRate";
+  | "requestRate"
+  /** Bytes in one request message (see ResolverDispatcher). */
+  | "maxRequestBytes";
 
 /** A request exceeded a quota; raise `quota` above `limit` to accept it. */
 export class ResolverQuotaError extends ResolverError {
@@ -66,5 +68,39 @@ export class ResolverQuotaError extends ResolverError {
     this.name = "ResolverQuotaError";
     this.quota = quota;
     this.limit = limit;
+  }
+}
+
+/**
+ * The service answered with a SOAP fault. `code` is always `Fault`; `remoteCode` is the
+ * {@link ResolverErrorCode} a prch service put in the fault's subcode (undefined for faults from
+ * other services, e.g. WCF's `InternalServiceFault`), and `faultCode`/`subcode` are the fault's
+ * own qualified names.
+ */
+export class ResolverFaultError extends ResolverError {
+  /** The SOAP fault code's local name as received (`Sender`, `Receiver`, `Client`, `Server`…). */
+  readonly soapCode: string;
+  /** The first subcode, if any, as `{namespace}name`. */
+  readonly subcode: string | undefined;
+  /** The resolver error code a prch service reported, when the subcode carries one. */
+  readonly remoteCode: ResolverErrorCode | undefined;
+  /** The fault's reason text. */
+  readonly reason: string;
+
+  constructor(init: {
+    soapCode: string;
+    subcode?: string;
+    remoteCode?: ResolverErrorCode;
+    reason: string;
+  }) {
+    super(
+      "Fault",
+      `service fault ${init.remoteCode ?? init.subcode ?? init.soapCode}: ${init.reason}`,
+    );
+    this.name = "ResolverFaultError";
+    this.soapCode = init.soapCode;
+    this.subcode = init.subcode;
+    this.remoteCode = init.remoteCode;
+    this.reason = init.reason;
   }
 }

@@ -15,6 +15,7 @@ export {
 export {
   ResolverError,
   type ResolverErrorCode,
+  ResolverFaultError,
   ResolverQuotaError,
   type ResolverQuotaName,
 } from "./errors.js";
@@ -67,4 +68,28 @@ export type {
   StoreStats,
   StoreWriteResult,
 } from "./store.js";
+export {
+  ConnectionState,
+  type DispatcherCounters,
+  ResolverDispatcher,
+  type ResolverDispatcherOptions,
+} from "./service-dispatch.js";
 export { servicePath } from "./validate.js";
+export {
+  actionNotSupportedFaultMessage,
+  errorToFault,
+  errorToFaultMessage,
+  faultToError,
+  messageToRequest,
+  messageToResponse,
+  nodeAddressFromWire,
+  nodeAddressToWire,
+  operationOfAction,
+  REPLY_ACTIONS,
+  REQUEST_ACTIONS,
+  RESOLVER_FAULT_NAMESPACE,
+  type ReplyAddressing,
+  type RequestAddressing,
+  requestToMessage,
+  responseToMessage,
+} from "./wire-mapping.js";
