@@ -1,8 +1,10 @@
 import {
   BinaryXmlReader,
   BinaryXmlWriter,
+  NBFS_DICTIONARY,
   type ReaderQuotas,
   SessionDictionary,
+  type StringDictionary,
   TextXmlReader,
   TextXmlWriter,
 } from "@prch/nbfs";
@@ -146,6 +148,20 @@ export class TextMessageEncoder implements MessageEncoder {
   }
 }
 
+/**
+ * The MC-NBFS static dictionary as WCF's binary writer uses it: a name goes
+ * out as a static id only when the caller passed that very dictionary entry
+ * (an XmlDictionaryString of XD), never because its text happens to match
+ * one. DataContract names ("Address", "Reason", "nil", the XMLSchema-instance
+ * namespace…) therefore travel inline or as session strings, byte for byte
+ * as Mono's reference-source DataContractSerializer writes them
+ * (tools/interop/soap), instead of being folded onto static entries.
+ */
+export const WCF_STATIC_DICTIONARY: StringDictionary = Object.freeze({
+  get: (id: number) => NBFS_DICTIONARY.get(id),
+  idOf: () => undefined,
+});
+
 /** Options of the binary encoder. */
 export interface BinaryEncoderOptions extends EncoderOptions {
   /**
@@ -190,6 +206,7 @@ export class BinaryMessageEncoder implements MessageEncoder {
   /** A binary writer for one document in this encoder's outgoing session. */
   createWriter(): BinaryXmlWriter {
     return new BinaryXmlWriter({
+      dictionary: WCF_STATIC_DICTIONARY,
       ...(this.outgoing !== undefined ? { session: this.outgoing } : {}),
       ...(this.options.quotas !== undefined ? { quotas: this.options.quotas } : {}),
     });

@@ -298,5 +298,10 @@ export function tryReadFault(msg: Message): SoapFault | undefined {
   if (msg.isEmpty || !msg.isIncoming) return undefined;
   const inp = msg.peekBodyReader();
   if (!inp.isStart("Fault", envelopeNamespace(msg.version.envelope))) return undefined;
-  return guardNbfs(() => readFault(msg.getBodyReader(), msg.version, msg.namespaceScope));
+  return guardNbfs(() => {
+    const body = msg.getBodyReader();
+    const f = readFault(body, msg.version, msg.namespaceScope);
+    msg.endBody(body);
+    return f;
+  });
 }

@@ -45,6 +45,7 @@ export {
   type MessageEncoder,
   type MessageSource,
   TextMessageEncoder,
+  WCF_STATIC_DICTIONARY,
 } from "./encoder.js";
 export { type ReadEnvelopeOptions, readEnvelope, writeEnvelope } from "./envelope.js";
 export { guardNbfs, SoapError, type SoapErrorCode, wrapNbfs } from "./errors.js";

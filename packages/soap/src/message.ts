@@ -302,7 +302,36 @@ export class Message {
         path: "Envelope/Body",
       });
     }
-    return readRoot(this.getBodyReader(), type, name, ns, { ...options, path: "Envelope/Body" });
+    const inp = this.getBodyReader();
+    const v = readRoot(inp, type, name, ns, { ...options, path: "Envelope/Body" });
+    this.endBody(inp);
+    return v;
+  }
+
+  /**
+   * After the body element has been read: checks that only the ends of
+   * Body and Envelope follow, so a truncated or padded document is not
+   * accepted just because its body parsed.
+   */
+  endBody(inp: XmlIn): void {
+    guardNbfs(() => {
+      const r = inp.reader;
+      for (const what of ["Body", "Envelope"]) {
+        const t = inp.content();
+        if (t !== "endElement") {
+          throw new SoapError("malformed-envelope", `expected the end of ${what}, found ${t}`, {
+            path: what === "Body" ? "Envelope/Body" : "Envelope",
+          });
+        }
+        r.read();
+      }
+      const t = inp.content();
+      if (t !== "eof" && t !== "none") {
+        throw new SoapError("malformed-envelope", `unexpected ${t} after the Envelope`, {
+          path: "Envelope",
+        });
+      }
+    });
   }
 
   /**
