@@ -59,7 +59,7 @@ describe.skipIf(!available && !required)("interop with Mono WCF NetTcp", () => {
     it(
       binding.mode === Mode.Duplex
         ? "request-reply and one-way over one session, then End"
-        : "request-reply, then End both ways",
+        : "request-reply, then End both ways; one-way on a second connection",
       async () => {
         const via = `net.tcp://127.0.0.1:${port}/echo`;
         const session = new NmfInitiator({ mode: binding.mode, via, encoding: binding.encoding });
@@ -98,6 +98,19 @@ describe.skipIf(!available && !required)("interop with Mono WCF NetTcp", () => {
         await d.nextOf("closed");
         // Mono's duplex server closes the socket on End without its own End (see session.ts).
         expect(d.events.filter((e) => e.type === "error")).toEqual([]);
+        if (binding.mode === Mode.SingletonUnsized) {
+          // One-way: a new connection (one message per Singleton Unsized session).
+          const oneWay = new NmfInitiator({ mode: binding.mode, via, encoding: binding.encoding });
+          const w = new SocketDriver(await open(port), oneWay);
+          oneWay.start();
+          w.flush();
+          await w.nextOf("preambleComplete");
+          w.add(oneWay.sendEnvelope(codec.encodeFromText(notifyRequest(via, "one-way"))));
+          expect(await server.line("NOTIFY")).toBe("NOTIFY one-way");
+          // No reply to a one-way message: Mono closes the connection.
+          expect(await w.nextOf("closed")).toEqual({ type: "closed", clean: false });
+          expect(w.events.filter((e) => e.type === "error")).toEqual([]);
+        }
       },
     );
   });

@@ -25,6 +25,9 @@ namespace Prch.Interop.Nmf
     {
         [OperationContract(Action = "urn:prch:echo", ReplyAction = "urn:prch:echoResponse")]
         string Echo(string text);
+
+        [OperationContract(IsOneWay = true, Action = "urn:prch:notify")]
+        void Notify(string text);
     }
 
     [ServiceBehavior(InstanceContextMode = InstanceContextMode.PerCall, ConcurrencyMode = ConcurrencyMode.Multiple)]
@@ -99,6 +102,8 @@ namespace Prch.Interop.Nmf
                 var proxy = factory.CreateChannel();
                 Say("ECHO-RESULT " + proxy.Echo(text));
                 ((IClientChannel) proxy).Close();
+                // No one-way call here: Mono's singleton client waits for a reply to it
+                // and fails when the server (rightly) sends none.
                 factory.Close();
             } else {
                 var factory = new ChannelFactory<IEchoSession>(MakeBinding(binding), endpoint);
