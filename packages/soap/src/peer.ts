@@ -333,6 +333,7 @@ function parseRst(msg: Message): PeerTokenRequest {
   if (requestType === undefined) throw new SoapError("missing-element", "no RequestType", { path });
   if (authenticator === undefined)
     throw new SoapError("missing-element", "no RequestedSecurityToken", { path });
+  msg.endBody(inp);
   return { tokenType, requestType, authenticator };
 }
 
@@ -371,6 +372,7 @@ function parseRstr(msg: Message): PeerTokenResponse {
   if (statusCode === undefined) throw new SoapError("missing-element", "no Status/Code", { path });
   if (authenticator === undefined)
     throw new SoapError("missing-element", "no RequestedSecurityToken", { path });
+  msg.endBody(inp);
   return { tokenType, statusCode, authenticator };
 }
 

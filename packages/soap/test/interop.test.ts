@@ -73,8 +73,6 @@ function mono(mode: string, input = ""): string[] {
     .filter((l) => l !== "");
 }
 
-const P = "http://schemas.microsoft.com/net/2006/05/peer/";
-const R = "http://schemas.microsoft.com/net/2006/05/peer/resolver/";
 const PNA: PeerNodeAddress = {
   endpointAddress: {
     uri: "net.tcp://160.20.30.40:63758/PeerChannelEndpoints/ba703e02-6a7b-457c-bf81-f0d6e56adb97",
