@@ -9,16 +9,24 @@ export type TransportErrorCode =
   | "QuotaExceeded"
   | "Closed"
   | "InvalidAddress"
-  | "ListenFailed";
+  | "ListenFailed"
+  | "InvalidState"
+  | "Timeout"
+  | "EncodeFailed"
+  | "DecodeFailed"
+  | "IoError";
 
 /** The one error type `@prch/transport-node` throws or reports. */
 export class TransportError extends Error {
   override readonly name = "TransportError";
+  /** For `SessionFault`: the MC-NMF fault URI the peer sent. */
+  readonly fault: string | undefined;
   constructor(
     readonly code: TransportErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; fault?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.fault = options?.fault;
   }
 }

@@ -9,3 +9,28 @@ export {
 export { TransportError, type TransportErrorCode } from "./errors.js";
 export { type IpAddress, isLoopback, parseIp, Scope, scopeOf, uriHost } from "./ip.js";
 export { chooseSource, commonPrefixLength, sortDestinations } from "./rfc3484.js";
+export {
+  type ConnectionEvents,
+  type ConnectionOptions,
+  NetTcpConnection,
+  type TlsUpgrade,
+} from "./connection.js";
+export {
+  type AnyIpAddress,
+  type ConnectOptions,
+  type ConnectorTls,
+  connectNetTcp,
+  type NetTcpAddress,
+  toIpAddress,
+} from "./connector.js";
+export {
+  type ListenerEvents,
+  type ListenerOptions,
+  type ListenerTls,
+  NetTcpListener,
+} from "./listener.js";
+export {
+  MessageChannel,
+  type MessageChannelEvents,
+  type MessageChannelOptions,
+} from "./message-channel.js";

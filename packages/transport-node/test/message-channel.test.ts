@@ -1,0 +1,113 @@
+import { createPingMessage, Message, PEER_ACTIONS } from "@prch/soap";
+import { describe, expect, it } from "vitest";
+import { connectNetTcp, MessageChannel, TransportError } from "../src/index.js";
+import { startListener } from "./helpers.js";
+
+async function pair() {
+  const l = await startListener();
+  const clientConn = await connectNetTcp({ endpointAddress: l.uri, ipAddresses: ["127.0.0.1"] });
+  const serverConn = await l.next();
+  const client = new MessageChannel(clientConn);
+  const server = new MessageChannel(serverConn);
+  return { ...l, client, server };
+}
+
+function textBody(
+  action: string,
+  text: string,
+  init: Partial<ConstructorParameters<typeof Message>[0]> = {},
+) {
+  return new Message({
+    action,
+    ...init,
+    body: (out) => {
+      out.startElement("Echo", "urn:prch:test");
+      out.writer.writeString(text);
+      out.endElement();
+    },
+  });
+}
+
+describe("MessageChannel", () => {
+  it("carries SOAP messages both ways with per-direction session dictionaries", async () => {
+    const { listener, client, server } = await pair();
+    try {
+      const got: Message[] = [];
+      const back: Message[] = [];
+      server.on("message", (m) => got.push(m));
+      client.on("message", (m) => back.push(m));
+      server.resumeReading();
+      client.resumeReading();
+      // The same action twice: the second time it is a session string already defined.
+      client.send(createPingMessage({ to: "net.p2p://mesh/" }));
+      client.send(createPingMessage({ to: "net.p2p://mesh/" }));
+      server.send(textBody("urn:prch:test/echo", "hello"));
+      await waitFor(() => got.length === 2 && back.length === 1);
+      expect(got.map((m) => m.action)).toEqual([PEER_ACTIONS.ping, PEER_ACTIONS.ping]);
+      expect(got[1]!.to).toBe("net.p2p://mesh/");
+      expect(back[0]!.action).toBe("urn:prch:test/echo");
+      // What the client defined is exactly what the server learnt, direction by direction.
+      expect(client.encoder.outgoing!.count).toBeGreaterThan(0);
+      expect(server.encoder.incoming!.count).toBe(client.encoder.outgoing!.count);
+      expect(client.encoder.incoming!.count).toBe(server.encoder.outgoing!.count);
+      await client.end();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("correlates replies by RelatesTo, leaves other messages alone, and times out", async () => {
+    const { listener, client, server } = await pair();
+    try {
+      const unsolicited: Message[] = [];
+      client.on("message", (m) => unsolicited.push(m));
+      server.on("message", (m) => {
+        if (m.action === "urn:prch:test/silent") return;
+        // A message that relates to nothing, then the reply.
+        server.send(textBody("urn:prch:test/notice", "n"));
+        server.send(textBody("urn:prch:test/reply", "r", { relatesTo: { id: m.messageId! } }));
+      });
+      server.resumeReading();
+      client.resumeReading();
+      const [a, b] = await Promise.all([
+        client.request(textBody("urn:prch:test/ask", "a"), 5000),
+        client.request(textBody("urn:prch:test/ask", "b"), 5000),
+      ]);
+      expect(a.action).toBe("urn:prch:test/reply");
+      expect(b.action).toBe("urn:prch:test/reply");
+      expect(a.relatesTo!.id).not.toBe(b.relatesTo!.id);
+      expect(unsolicited.map((m) => m.action)).toEqual([
+        "urn:prch:test/notice",
+        "urn:prch:test/notice",
+      ]);
+      const late = client.request(textBody("urn:prch:test/silent", "x"), 50);
+      await expect(late).rejects.toMatchObject({ code: "Timeout" });
+      expect(client.pendingRequests).toBe(0);
+      // Pending requests fail with the closing error.
+      const orphan = client.request(textBody("urn:prch:test/silent", "y"), 60_000);
+      server.abort();
+      await expect(orphan).rejects.toBeInstanceOf(TransportError);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("aborts the link with DecodeFailed on an undecodable message", async () => {
+    const { listener, client, server } = await pair();
+    try {
+      server.resumeReading();
+      client.resumeReading();
+      client.sendEncoded(new Uint8Array([0x00, 0x56, 0x02, 0xff, 0xff]));
+      const e = await server.closed;
+      expect(e?.code).toBe("DecodeFailed");
+      await client.closed;
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+async function waitFor(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(cond()).toBe(true);
+}
