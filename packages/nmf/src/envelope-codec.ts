@@ -69,7 +69,11 @@ export class EnvelopeCodec {
     );
   }
 
-  /** A pull reader over an incoming envelope (call once per envelope, in order). */
+  /**
+   * A pull reader over an incoming envelope (call once per envelope, in
+   * order). With 0x08 the StringTable is read here. The reader is
+   * `@prch/nbfs`'s, so errors met while reading it are `NbfsError`s.
+   */
   reader(payload: Uint8Array): XmlReader {
     return this.wrap(() => {
       if (this.binary) {

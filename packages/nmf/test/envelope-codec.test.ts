@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dictionaryString } from "@prch/nbfs";
+import { dictionaryString, NbfsError } from "@prch/nbfs";
 import { EnvelopeCodec, KnownEncoding, NmfError } from "../src/index.js";
 import * as v41 from "./vectors/duplex-4.1.js";
 
@@ -139,5 +139,33 @@ describe("EnvelopeCodec with other encodings", () => {
   it("refuses MTOM and extensible encodings", () => {
     expect(() => new EnvelopeCodec(KnownEncoding.Soap12Mtom)).toThrow(NmfError);
     expect(() => new EnvelopeCodec({ contentType: "application/x" })).toThrow(NmfError);
+  });
+});
+
+describe("EnvelopeCodec on hostile input", () => {
+  it("random bytes only ever raise NmfError, for every supported encoding", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 1, 2, 3, 4, 5, 7, 8),
+        fc.uint8Array({ maxLength: 300 }),
+        (encoding, bytes) => {
+          const codec = new EnvelopeCodec(encoding as KnownEncoding);
+          try {
+            codec.decodeToText(bytes);
+          } catch (e) {
+            expect(e).toBeInstanceOf(NmfError);
+          }
+          // reader() hands out an @prch/nbfs reader: creating it raises
+          // NmfError, reading it raises NbfsError like every nbfs reader.
+          try {
+            const r = new EnvelopeCodec(encoding as KnownEncoding).reader(bytes);
+            for (let i = 0; i < 1000 && r.read(); i++);
+          } catch (e) {
+            expect(e instanceof NmfError || e instanceof NbfsError).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
