@@ -36,20 +36,41 @@ export function guidFromBytes(b: Uint8Array, p = 0): string {
 }
 
 const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-// Byte position of each pair of hex digits of the text form in .NET order.
-const GUID_ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /** True if `s` is "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (hex digits, any case). */
 export function isGuidString(s: string): boolean {
   return s.length === 36 && GUID_RE.test(s);
 }
 
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[65 + i] = 10 + i;
+  HEX_VALUE[97 + i] = 10 + i;
+}
+// Character index of each byte's two hex digits in the text form, in the
+// order of .NET's Guid.ToByteArray() (Data1–3 little-endian).
+const GUID_TEXT_POS = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34];
+
 /** Writes the 16 .NET-order bytes of a GUID string at `p`. Throws NbfsError if it is not one. */
 export function guidToBytes(s: string, out: Uint8Array = new Uint8Array(16), p = 0): Uint8Array {
-  if (!isGuidString(s)) throw new NbfsError("invalid-value", `not a GUID: ${JSON.stringify(s)}`);
-  const hex = s.replace(/-/g, "");
+  if (
+    s.length !== 36 ||
+    s.charCodeAt(8) !== 45 ||
+    s.charCodeAt(13) !== 45 ||
+    s.charCodeAt(18) !== 45 ||
+    s.charCodeAt(23) !== 45
+  ) {
+    throw new NbfsError("invalid-value", `not a GUID: ${JSON.stringify(s)}`);
+  }
   for (let i = 0; i < 16; i++) {
-    out[p + GUID_ORDER[i]!] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    const at = GUID_TEXT_POS[i]!;
+    const hi = s.charCodeAt(at);
+    const lo = s.charCodeAt(at + 1);
+    const h = hi < 128 ? HEX_VALUE[hi]! : -1;
+    const l = lo < 128 ? HEX_VALUE[lo]! : -1;
+    if (h < 0 || l < 0) throw new NbfsError("invalid-value", `not a GUID: ${JSON.stringify(s)}`);
+    out[p + i] = (h << 4) | l;
   }
   return out;
 }

@@ -15,6 +15,7 @@ import { readMultiByteInt31 } from "./multibyte.js";
 import { type ReaderQuotas, resolveQuotas } from "./quotas.js";
 import type { SessionDictionary } from "./session.js";
 import { readStringTable } from "./stringtable.js";
+import { asciiString, internSlot, markNCName, slotIsNCName, slotValue } from "./intern.js";
 import { decodeUtf8, decodeUtf16, isNCName } from "./text-decode.js";
 
 export const XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
@@ -340,16 +341,16 @@ export class BinaryXmlReader implements XmlReader {
     let localNameDictionary: DictionaryString | undefined;
     if (t === 0x40) {
       prefix = "";
-      localName = this.readString();
+      localName = this.readName();
     } else if (t === 0x41) {
-      prefix = this.readString();
-      localName = this.readString();
+      prefix = this.readName();
+      localName = this.readName();
     } else if (t === 0x42) {
       prefix = "";
       localNameDictionary = this.readDictionaryString();
       localName = localNameDictionary.value;
     } else if (t === 0x43) {
-      prefix = this.readString();
+      prefix = this.readName();
       localNameDictionary = this.readDictionaryString();
       localName = localNameDictionary.value;
     } else if (t <= 0x5d) {
@@ -358,9 +359,9 @@ export class BinaryXmlReader implements XmlReader {
       localName = localNameDictionary.value;
     } else {
       prefix = LETTERS[t - 0x5e]!;
-      localName = this.readString();
+      localName = this.readName();
     }
-    this.checkName(prefix, localName, start);
+    this.checkName(prefix, localName, localNameDictionary !== undefined, start);
     const attributes = this.readAttributes(start);
     if (this.pos - start > this.q.maxBytesPerRead) {
       throw new NbfsQuotaError("maxBytesPerRead", this.q.maxBytesPerRead, start);
@@ -372,9 +373,10 @@ export class BinaryXmlReader implements XmlReader {
     return { prefix, localName, localNameDictionary, namespaceUri, attributes };
   }
 
-  private checkName(prefix: string, localName: string, at: number): void {
-    if (!isNCName(localName) || (prefix !== "" && !isNCName(prefix))) {
-      throw new NbfsError("invalid-name", `invalid name "${prefix}:${localName}"`, at);
+  /** Names read as strings were checked by readName; dictionary names are checked here. */
+  private checkName(prefix: string, localName: string, fromDictionary: boolean, at: number): void {
+    if (fromDictionary && !isNCName(localName)) {
+      throw new NbfsError("invalid-name", `invalid name "${localName}"`, at);
     }
     if (prefix.length + localName.length > this.q.maxNameTableCharCount) {
       throw new NbfsQuotaError("maxNameTableCharCount", this.q.maxNameTableCharCount, at);
@@ -397,7 +399,7 @@ export class BinaryXmlReader implements XmlReader {
       }
       let a: XmlAttribute;
       if (t >= 0x08 && t <= 0x0b) {
-        const prefix = t === 0x08 || t === 0x0a ? "" : this.readString();
+        const prefix = t === 0x08 || t === 0x0a ? "" : this.readName();
         let value: XmlValue;
         let ns: string;
         if (t <= 0x09) {
@@ -407,9 +409,6 @@ export class BinaryXmlReader implements XmlReader {
           const d = this.readDictionaryString();
           ns = d.value;
           value = { type: "dictionary", value: d };
-        }
-        if (prefix !== "" && !isNCName(prefix)) {
-          throw new NbfsError("invalid-name", `invalid prefix "${prefix}"`, at);
         }
         if (prefix !== "" && ns === "") {
           throw new NbfsError("invalid-value", `prefix "${prefix}" bound to empty namespace`, at);
@@ -444,16 +443,16 @@ export class BinaryXmlReader implements XmlReader {
         let localNameDictionary: DictionaryString | undefined;
         if (t === 0x04) {
           prefix = "";
-          localName = this.readString();
+          localName = this.readName();
         } else if (t === 0x05) {
-          prefix = this.readString();
-          localName = this.readString();
+          prefix = this.readName();
+          localName = this.readName();
         } else if (t === 0x06) {
           prefix = "";
           localNameDictionary = this.readDictionaryString();
           localName = localNameDictionary.value;
         } else if (t === 0x07) {
-          prefix = this.readString();
+          prefix = this.readName();
           localNameDictionary = this.readDictionaryString();
           localName = localNameDictionary.value;
         } else if (t <= 0x25) {
@@ -462,9 +461,9 @@ export class BinaryXmlReader implements XmlReader {
           localName = localNameDictionary.value;
         } else {
           prefix = LETTERS[t - 0x26]!;
-          localName = this.readString();
+          localName = this.readName();
         }
-        this.checkName(prefix, localName, at);
+        this.checkName(prefix, localName, localNameDictionary !== undefined, at);
         const value = this.readAttributeValue();
         if (prefix !== "") unresolved = true;
         a = { prefix, localName, namespaceUri: "", value, isXmlns: false, localNameDictionary };
@@ -614,17 +613,65 @@ export class BinaryXmlReader implements XmlReader {
     const at = this.pos;
     const len = readMultiByteInt31(this.buf, at, this.end);
     this.pos += mbLen(len);
+    if (len > this.end - this.pos) {
+      throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
+    }
+    const slot = internSlot(this.buf, this.pos, this.pos + len);
+    if (slot >= 0) {
+      this.pos += len;
+      return slotValue(slot);
+    }
     return this.readUtf8(len, at);
+  }
+
+  /**
+   * A String structure that must be a non-empty NCName (element and
+   * attribute names, prefixes); validity is cached with the interned string.
+   */
+  private readName(): string {
+    const at = this.pos;
+    const len = readMultiByteInt31(this.buf, at, this.end);
+    this.pos += mbLen(len);
+    if (len > this.end - this.pos) {
+      throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
+    }
+    if (len > this.q.maxNameTableCharCount) {
+      throw new NbfsQuotaError("maxNameTableCharCount", this.q.maxNameTableCharCount, at);
+    }
+    const slot = internSlot(this.buf, this.pos, this.pos + len);
+    let s: string;
+    if (slot >= 0) {
+      this.pos += len;
+      s = slotValue(slot);
+      if (slotIsNCName(slot)) return s;
+      if (!isNCName(s)) throw new NbfsError("invalid-name", `invalid name "${s}"`, at);
+      markNCName(slot);
+      return s;
+    }
+    s = this.readUtf8(len, at);
+    if (!isNCName(s)) throw new NbfsError("invalid-name", `invalid name "${s}"`, at);
+    return s;
   }
 
   /** Chars*Text payload: not decoded while skipping a subtree. */
   private readTextUtf8(len: number, at: number): string {
+    if (len > this.end - this.pos) {
+      throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
+    }
     if (this.skipping) {
-      if (len > this.end - this.pos) {
-        throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
-      }
       this.pos += len;
       return "";
+    }
+    if (len <= 64 && len <= this.q.maxStringContentLength) {
+      const buf = this.buf;
+      const start = this.pos;
+      const end = start + len;
+      let i = start;
+      while (i < end && buf[i]! < 0x80) i++;
+      if (i === end) {
+        this.pos = end;
+        return asciiString(buf, start, end);
+      }
     }
     return this.readUtf8(len, at);
   }
@@ -660,8 +707,8 @@ export class BinaryXmlReader implements XmlReader {
     this.pos += mbLen(id);
     if ((id & 1) === 1 && this.session !== undefined) {
       // MC-NBFSE §2.2: odd ids name session strings.
-      const s = this.session.get(id);
-      if (s !== undefined) return { id, value: s };
+      const e = this.session.entry(id);
+      if (e !== undefined) return e;
     } else if (this.staticDict !== undefined) {
       const e = this.staticDict.entry(id);
       if (e !== undefined) return e;
@@ -679,7 +726,8 @@ export class BinaryXmlReader implements XmlReader {
     if (len > this.end - this.pos) {
       throw new NbfsError("truncated", `${len} bytes of data are truncated`, at);
     }
-    const out = this.buf.slice(this.pos, this.pos + len);
+    const out = new Uint8Array(len);
+    out.set(this.buf.subarray(this.pos, this.pos + len));
     this.pos += len;
     return out;
   }
@@ -862,13 +910,16 @@ export class BinaryXmlReader implements XmlReader {
     if (reserved !== 0 || scale > 28 || (sign !== 0 && sign !== 0x80)) {
       throw new NbfsError("invalid-value", "invalid DECIMAL", p);
     }
-    const hi = BigInt(dv.getUint32(p + 4, true));
-    const lo = dv.getBigUint64(p + 8, true);
+    const hi = dv.getUint32(p + 4, true);
+    const low = dv.getUint32(p + 8, true);
+    const mid = dv.getUint32(p + 12, true);
     this.pos += 16;
-    return {
-      type: "decimal",
-      value: { mantissa: (hi << 64n) | lo, scale, negative: sign === 0x80 },
-    };
+    // Below 2^53 the mantissa is built without BigInt arithmetic.
+    const mantissa =
+      hi === 0 && mid < 0x200000
+        ? BigInt(mid * 0x1_0000_0000 + low)
+        : (BigInt(hi) << 64n) | dv.getBigUint64(p + 8, true);
+    return { type: "decimal", value: { mantissa, scale, negative: sign === 0x80 } };
   }
 
   private readList(at: number): XmlValue {

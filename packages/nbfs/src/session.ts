@@ -1,3 +1,5 @@
+import type { DictionaryString } from "./api.js";
+
 /**
  * MC-NBFSE session strings for one direction of a session. The sender and
  * the receiver each keep one instance per direction; ids are odd (1, 3, 5…)
@@ -6,6 +8,7 @@
 export class SessionDictionary {
   private readonly strings: string[] = [];
   private readonly ids = new Map<string, number>();
+  private readonly entries: DictionaryString[] = [];
   private bytes = 0;
 
   /** Number of strings defined so far. */
@@ -27,6 +30,20 @@ export class SessionDictionary {
   get(id: number): string | undefined {
     if ((id & 1) === 0 || id < 1) return undefined;
     return this.strings[(id - 1) >>> 1];
+  }
+
+  /** The string with this odd id as a shared DictionaryString object, or undefined. */
+  entry(id: number): DictionaryString | undefined {
+    if ((id & 1) === 0 || id < 1) return undefined;
+    const i = (id - 1) >>> 1;
+    const value = this.strings[i];
+    if (value === undefined) return undefined;
+    let e = this.entries[i];
+    if (e === undefined) {
+      e = Object.freeze({ id, value });
+      this.entries[i] = e;
+    }
+    return e;
   }
 
   /** The id of a string already defined, or undefined. */

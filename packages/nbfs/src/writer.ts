@@ -26,11 +26,10 @@ enum State {
 
 const KIND_BITS = { unspecified: 0n, utc: 1n, local: 2n } as const;
 const INT64_MIN = -(2n ** 63n);
+const EMPTY_BYTES = new Uint8Array(0);
+const TWO_POW_96 = 1n << 96n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MAX = 2n ** 63n - 1n;
-
-interface OpenElement {
-  readonly nsMark: number;
-}
 
 /**
  * Writer of .NET Binary XML. It picks records the way .NET's
@@ -62,14 +61,16 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   // Offset of the last text record's type byte while it may still be fused
   // with a following EndElement (MC-NBFX §2.2.3.31); -1 otherwise.
   private textNodeOffset = -1;
-  private readonly open: OpenElement[] = [];
+  // For each open element, the namespace-binding count to restore at its end.
+  private readonly open: number[] = [];
   // Namespace bindings in scope (innermost last).
   private nsPrefix: string[] = [];
   private nsUri: string[] = [];
   private nsLen = 0;
   // xmlns declarations of the current start element, written when it closes.
-  private pendingPrefix: string[] = [];
-  private pendingNs: XmlName[] = [];
+  private readonly pendingPrefix: string[] = [];
+  private readonly pendingNs: XmlName[] = [];
+  private pendingCount = 0;
   // Attribute being written: its value parts are collected so that several
   // writes make one text record, as .NET does.
   private attrParts: XmlValue[] = [];
@@ -77,14 +78,15 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   private elementPrefix = "";
   // Prefixes used in this start tag that must be bound before it closes.
   private readonly prefixChecks: string[] = [];
+  private prefixCheckCount = 0;
   private attrXmlnsPrefix = "";
   // Session strings first used in this document: staged, committed by toBytes().
   private staged: string[] = [];
-  private stagedIds = new Map<string, number>();
+  private stagedIds: Map<string, number> | undefined;
   private stagedBytes = 0;
   private result: Uint8Array | undefined;
   // Base64 bytes held back until a whole 3-byte group or the next node.
-  private readonly b64Trail = new Uint8Array(3);
+  private b64Trail: Uint8Array = EMPTY_BYTES;
   private b64TrailLen = 0;
 
   constructor(options: BinaryWriterOptions = {}) {
@@ -102,13 +104,15 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.state = State.Content;
     this.textNodeOffset = -1;
     this.open.length = 0;
+    this.pendingCount = 0;
+    this.prefixCheckCount = 0;
     this.nsLen = 0;
-    this.pendingPrefix.length = 0;
-    this.pendingNs.length = 0;
     this.attrParts.length = 0;
     this.b64TrailLen = 0;
     this.staged = [];
-    this.stagedIds = new Map();
+    this.stagedIds = undefined;
+    // Bytes handed out by toBytes() view the old buffer: never overwrite them.
+    if (this.result !== undefined) this.buf = Buffer.allocUnsafe(this.buf.length);
     this.stagedBytes = 0;
     this.result = undefined;
   }
@@ -126,7 +130,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.b64TrailLen > 0) this.flushBase64();
     const local = nameValue(localName);
     if (local === "") throw new NbfsError("invalid-name", "element local name is empty");
-    this.open.push({ nsMark: this.nsLen });
+    this.open.push(this.nsLen);
     // Without a namespace the prefix must be bound by the time the start
     // tag closes (its xmlns attribute may still follow).
     this.elementPrefix = prefix;
@@ -162,8 +166,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.state === State.Attribute) this.writeEndAttribute();
     if (this.state === State.StartElement) this.closeStart();
     if (this.b64TrailLen > 0) this.flushBase64();
-    const e = this.open.pop()!;
-    this.nsLen = e.nsMark;
+    this.nsLen = this.open.pop()!;
     this.ensure(1);
     if (this.textNodeOffset >= 0) {
       this.buf[this.textNodeOffset]! |= 1;
@@ -204,7 +207,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       if (prefix !== "xml") this.bindPrefix(prefix, ns);
     } else if (prefix !== "" && prefix !== "xml" && this.lookupNamespace(prefix) === undefined) {
       // Its xmlns attribute may still follow in this start tag.
-      this.prefixChecks.push(prefix);
+      this.prefixChecks[this.prefixCheckCount++] = prefix;
     }
     if (!this.defer) this.flushDeclarations();
     const id = this.nameId(localName);
@@ -293,8 +296,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       out.set(this.buf.subarray(0, this.pos), table.length);
       for (const s of this.staged) this.session.add(s);
     } else {
-      out = new Uint8Array(this.pos);
-      out.set(this.buf.subarray(0, this.pos));
+      // A view, not a copy: the writer never writes into it again (reset()
+      // moves to a fresh buffer).
+      out = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
     }
     this.result = out;
     return out;
@@ -303,13 +307,21 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   // ---- typed content ---------------------------------------------------
 
   writeString(value: string): void {
-    if (this.beginText({ type: "string", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "string", value });
+      return;
+    }
+    this.beginContent(false);
     if (value.length === 0) return;
     this.putText(value, false);
   }
 
   writeDictionaryText(value: DictionaryString): void {
-    if (this.beginText({ type: "dictionary", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "dictionary", value });
+      return;
+    }
+    this.beginContent(false);
     this.putDictionaryText(value, false);
   }
 
@@ -317,43 +329,70 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
       throw new NbfsError("invalid-value", `not an Int32: ${value}`);
     }
-    if (this.beginText({ type: "int32", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "int32", value });
+      return;
+    }
+    this.beginContent(false);
     this.putInt32Text(value);
   }
 
   writeInt64(value: bigint): void {
     if (value < INT64_MIN || value > INT64_MAX)
       throw new NbfsError("invalid-value", `not an Int64: ${value}`);
-    if (this.beginText({ type: "int64", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "int64", value });
+      return;
+    }
+    this.beginContent(false);
     this.putInt64Text(value);
   }
 
   writeUInt64(value: bigint): void {
     if (value < 0n || value >= 2n ** 64n)
       throw new NbfsError("invalid-value", `not a UInt64: ${value}`);
-    if (this.beginText({ type: "uint64", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "uint64", value });
+      return;
+    }
+    this.beginContent(false);
     this.putUInt64Text(value);
   }
 
   writeBool(value: boolean): void {
-    if (this.beginText(value ? { type: "bool", value: true } : { type: "bool", value: false }))
+    if (this.state === State.Attribute) {
+      this.capture({ type: "bool", value });
       return;
+    }
+    this.beginContent(false);
     this.putTextType(value ? 0x86 : 0x84, 0);
   }
 
   writeFloat(value: number): void {
-    if (this.beginText({ type: "float", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "float", value });
+      return;
+    }
+    this.beginContent(false);
     this.putFloatText(value);
   }
 
   writeDouble(value: number): void {
-    if (this.beginText({ type: "double", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "double", value });
+      return;
+    }
+    this.beginContent(false);
     this.putDoubleText(value);
   }
 
   writeDecimal(value: Decimal): void {
     checkDecimal(value);
-    if (this.beginText({ type: "decimal", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "decimal", value });
+      return;
+    }
+    this.beginContent(false);
     this.putDecimalText(value);
   }
 
@@ -361,23 +400,41 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (value.ticks < 0n || value.ticks >= 1n << 62n) {
       throw new NbfsError("invalid-value", "DateTime ticks out of range");
     }
-    if (this.beginText({ type: "datetime", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "datetime", value });
+      return;
+    }
+    this.beginContent(false);
     this.putDateTimeText(value);
   }
 
   writeTimeSpan(ticks: bigint): void {
     if (ticks < INT64_MIN || ticks > INT64_MAX)
       throw new NbfsError("invalid-value", "TimeSpan out of range");
-    if (this.beginText({ type: "timespan", value: ticks })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "timespan", value: ticks });
+      return;
+    }
+    this.beginContent(false);
     this.putTextType(0xae, 8);
     this.buf.writeBigInt64LE(ticks, this.pos);
     this.pos += 8;
   }
 
   writeGuid(value: string | Uint8Array): void {
-    const s = typeof value === "string" ? value.toLowerCase() : guidString(value);
-    if (this.beginText({ type: "guid", value: s })) return;
-    this.putGuidText(0xb0, s);
+    if (this.state === State.Attribute) {
+      const s = typeof value === "string" ? value.toLowerCase() : guidString(value);
+      this.capture({ type: "guid", value: s });
+      return;
+    }
+    this.beginContent(false);
+    if (typeof value === "string") this.putGuidText(0xb0, value);
+    else {
+      if (value.length !== 16) throw new NbfsError("invalid-value", "a GUID has 16 bytes");
+      this.putTextType(0xb0, 16);
+      this.buf.set(value, this.pos);
+      this.pos += 16;
+    }
   }
 
   writeUniqueId(value: string | Uint8Array): void {
@@ -389,15 +446,24 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       return;
     }
     s = s.toLowerCase();
-    if (this.beginText({ type: "uniqueid", value: s })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "uniqueid", value: s });
+      return;
+    }
+    this.beginContent(false);
     this.putGuidText(0xac, s);
   }
 
   writeBase64(value: Uint8Array): void {
-    if (this.beginText({ type: "base64", value })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "base64", value });
+      return;
+    }
+    this.beginContent(true);
     // Like XmlBaseWriter.WriteBase64: whole 3-byte groups go out at once,
     // the 0–2 bytes left over wait for more base64 or for the next node,
     // so one call can yield two Bytes records.
+    if (this.b64Trail.length === 0) this.b64Trail = new Uint8Array(3);
     const trailLen = this.b64TrailLen;
     const total = trailLen + value.length;
     const actual = total - (total % 3);
@@ -431,7 +497,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       if (id >= 0) {
         const ds: DictionaryString =
           typeof localName === "string" ? { id, value: localName } : { id, value: localName.value };
-        if (this.beginText({ type: "qname", prefix, localName: ds })) return;
+        if (this.state === State.Attribute) {
+          this.capture({ type: "qname", prefix, localName: ds });
+          return;
+        }
+        this.beginContent(false);
         this.putTextType(0xbc, 6);
         this.buf[this.pos++] = single;
         this.putInt31(id);
@@ -443,7 +513,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   writeList(values: readonly XmlValue[]): void {
-    if (this.beginText({ type: "list", items: values })) return;
+    if (this.state === State.Attribute) {
+      this.capture({ type: "list", items: values });
+      return;
+    }
+    this.beginContent(false);
     this.putList(values);
   }
 
@@ -513,8 +587,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.putByte(0x03);
     this.writeStartElement(prefix, localName, ns);
     this.closeStart();
-    const e = this.open.pop()!;
-    this.nsLen = e.nsMark;
+    this.nsLen = this.open.pop()!;
     this.putByte(0x01);
     this.textNodeOffset = -1;
     const sizes = {
@@ -596,18 +669,20 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       throw new NbfsError("invalid-state", "document already finished");
   }
 
-  /** Inside an attribute: captures the value and returns true. Otherwise prepares content. */
-  private beginText(v: XmlValue): boolean {
+  /** Records an attribute value part (several parts make one text record). */
+  private capture(v: XmlValue): void {
     this.checkWritable();
-    if (this.state === State.Attribute) {
-      this.attrParts.push(v);
-      return true;
-    }
+    this.attrParts.push(v);
+  }
+
+  /** Prepares to write element content. */
+  private beginContent(base64: boolean): void {
+    this.checkWritable();
     if (this.state === State.StartElement) this.closeStart();
-    if (this.open.length === 0)
+    if (this.open.length === 0) {
       throw new NbfsError("invalid-state", "text outside the root element");
-    if (this.b64TrailLen > 0 && v.type !== "base64") this.flushBase64();
-    return false;
+    }
+    if (this.b64TrailLen > 0 && !base64) this.flushBase64();
   }
 
   /** Writes a text record type byte and reserves `extra` payload bytes. */
@@ -619,14 +694,15 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   private closeStart(): void {
     if (this.state === State.Attribute) this.writeEndAttribute();
-    if (this.elementPrefix !== "") this.prefixChecks.push(this.elementPrefix);
-    for (const p of this.prefixChecks) {
+    if (this.elementPrefix !== "") this.prefixChecks[this.prefixCheckCount++] = this.elementPrefix;
+    const checks = this.prefixCheckCount;
+    this.prefixCheckCount = 0;
+    for (let i = 0; i < checks; i++) {
+      const p = this.prefixChecks[i]!;
       if (this.lookupNamespace(p) === undefined) {
-        this.prefixChecks.length = 0;
         throw new NbfsError("undeclared-prefix", `prefix "${p}" is not declared`);
       }
     }
-    this.prefixChecks.length = 0;
     this.flushDeclarations();
     this.state = State.Content;
     this.textNodeOffset = -1;
@@ -634,7 +710,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   /** Writes the queued xmlns records. */
   private flushDeclarations(): void {
-    const n = this.pendingPrefix.length;
+    const n = this.pendingCount;
     for (let i = 0; i < n; i++) {
       const prefix = this.pendingPrefix[i]!;
       const ns = this.pendingNs[i]!;
@@ -657,8 +733,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
         this.putString(nsText);
       }
     }
-    this.pendingPrefix.length = 0;
-    this.pendingNs.length = 0;
+    this.pendingCount = 0;
   }
 
   private lookupNamespace(prefix: string): string | undefined {
@@ -672,7 +747,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   private bindPrefix(prefix: string, ns: XmlName): void {
     const uri = nameValue(ns);
     if (this.lookupNamespace(prefix) === uri) return;
-    const mark = this.open[this.open.length - 1]?.nsMark ?? 0;
+    const mark = this.open[this.open.length - 1] ?? 0;
     for (let i = mark; i < this.nsLen; i++) {
       if (this.nsPrefix[i] === prefix) {
         throw new NbfsError(
@@ -686,8 +761,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.nsPrefix[this.nsLen] = prefix;
     this.nsUri[this.nsLen] = uri;
     this.nsLen++;
-    this.pendingPrefix.push(prefix);
-    this.pendingNs.push(ns);
+    this.pendingPrefix[this.pendingCount] = prefix;
+    this.pendingNs[this.pendingCount] = ns;
+    this.pendingCount++;
   }
 
   /**
@@ -721,7 +797,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (session === undefined) return -1;
     const existing = session.idOf(value);
     if (existing !== undefined) return existing;
-    const staged = this.stagedIds.get(value);
+    const staged = this.stagedIds?.get(value);
     if (staged !== undefined) return staged;
     const len = utf8LengthStrict(value);
     if (len < 0) loneSurrogate();
@@ -730,6 +806,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (session.byteSize + this.stagedBytes + len > this.q.maxSessionSize) return -1;
     const id = session.nextId + this.staged.length * 2;
     this.staged.push(value);
+    this.stagedIds ??= new Map();
     this.stagedIds.set(value, id);
     this.stagedBytes += len;
     return id;
@@ -1048,7 +1125,7 @@ function checkDecimal(d: Decimal): void {
     d.scale < 0 ||
     d.scale > 28 ||
     d.mantissa < 0n ||
-    d.mantissa >= 1n << 96n
+    d.mantissa >= TWO_POW_96
   ) {
     throw new NbfsError("invalid-value", "decimal out of range");
   }
@@ -1060,6 +1137,15 @@ function putDecimal(buf: Buffer, p: number, d: Decimal): void {
   buf[p + 1] = 0;
   buf[p + 2] = d.scale;
   buf[p + 3] = d.negative ? 0x80 : 0;
-  buf.writeUInt32LE(Number(d.mantissa >> 64n), p + 4);
-  buf.writeBigUInt64LE(d.mantissa & 0xffff_ffff_ffff_ffffn, p + 8);
+  const m = d.mantissa;
+  if (m <= MAX_SAFE) {
+    // Common case: no BigInt arithmetic.
+    const n = Number(m);
+    buf.writeUInt32LE(0, p + 4);
+    buf.writeUInt32LE(n % 0x1_0000_0000, p + 8);
+    buf.writeUInt32LE(Math.floor(n / 0x1_0000_0000), p + 12);
+  } else {
+    buf.writeUInt32LE(Number(m >> 64n), p + 4);
+    buf.writeBigUInt64LE(m & 0xffff_ffff_ffff_ffffn, p + 8);
+  }
 }

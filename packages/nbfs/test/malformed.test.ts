@@ -146,10 +146,11 @@ describe("malformed documents give NbfsError with the byte offset", () => {
   });
 
   it("invalid names", () => {
-    expectError("40 00 01", "invalid-name", 0);
-    expectError("40 03 61 3C 62 01", "invalid-name", 0);
-    expectError("40 01 31 01", "invalid-name", 0);
-    expectError("41 02 61 3A 01 62 01", "invalid-name", 0);
+    expectError("40 00 01", "invalid-name", 1);
+    expectError("40 03 61 3C 62 01", "invalid-name", 1);
+    expectError("40 01 31 01", "invalid-name", 1);
+    expectError("41 02 61 3A 01 62 01", "invalid-name", 1);
+    expectError("40 01 61 09 02 61 3A 01 62 01", "invalid-name", 4);
   });
 
   it("StringTable errors", () => {

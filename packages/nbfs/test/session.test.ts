@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SessionDictionary, utf8ByteLength } from "../src/index.js";
+import { BinaryXmlWriter, SessionDictionary, utf8ByteLength } from "../src/index.js";
 
 describe("SessionDictionary", () => {
   it("assigns odd ids that continue across documents and never re-adds a string", () => {
@@ -13,6 +13,18 @@ describe("SessionDictionary", () => {
     expect(s.get(5)).toBeUndefined();
     expect(s.idOf("Inventory")).toBe(3);
     expect(s.byteSize).toBe(15);
+  });
+
+  it("writer reset() never overwrites bytes already returned", () => {
+    const w = new BinaryXmlWriter();
+    w.writeStartElement("", "first");
+    const first = w.toBytes();
+    const copy = Array.from(first);
+    w.reset();
+    w.writeStartElement("", "other");
+    w.writeString("x".repeat(50));
+    expect(Array.from(w.toBytes()).slice(0, 3)).toEqual([0x40, 5, 0x6f]);
+    expect(Array.from(first)).toEqual(copy);
   });
 
   it("measures UTF-8 like TextEncoder, lone surrogates as U+FFFD", () => {
