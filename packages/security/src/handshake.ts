@@ -28,8 +28,12 @@ export interface RequestSecurityToken {
   readonly tokenType: string;
   /** wst:RequestType text. */
   readonly requestType: string;
-  /** wst:RequestedSecurityToken/peer:PeerHashToken/peer:Authenticator text (base64); undefined if absent. */
-  readonly authenticator: string | undefined;
+  /**
+   * wst:RequestedSecurityToken/peer:PeerHashToken/peer:Authenticator: the
+   * base64 text, or the bytes already decoded from it (what @prch/soap's
+   * parseRequestSecurityToken returns); undefined if absent.
+   */
+  readonly authenticator: string | Uint8Array | undefined;
 }
 
 /** The body of a RequestSecurityTokenResponse, as @prch/soap decodes it. */
@@ -38,8 +42,8 @@ export interface RequestSecurityTokenResponse {
   readonly tokenType: string;
   /** wst:Status/wst:Code text; undefined if absent. */
   readonly statusCode: string | undefined;
-  /** wst:RequestedSecurityToken/peer:PeerHashToken/peer:Authenticator text (base64); undefined if absent. */
-  readonly authenticator: string | undefined;
+  /** As in {@link RequestSecurityToken}: base64 text or decoded bytes; undefined if absent. */
+  readonly authenticator: string | Uint8Array | undefined;
 }
 
 /** What the transport hands the handshake: one decoded message, or a decoding failure. */
@@ -56,12 +60,18 @@ export type HandshakeAction =
   | {
       readonly type: "send-rst";
       readonly action: typeof RST_ACTION;
-      readonly body: RequestSecurityToken;
+      /** The body to send; `authenticator` is base64 text. */
+      readonly body: RequestSecurityToken & { readonly authenticator: string };
+      /** The same authenticator as raw bytes (what @prch/soap's message builders take). */
+      readonly authenticator: Uint8Array;
     }
   | {
       readonly type: "send-rstr";
       readonly action: typeof RSTR_ACTION;
-      readonly body: RequestSecurityTokenResponse;
+      /** The body to send; `authenticator` is base64 text. */
+      readonly body: RequestSecurityTokenResponse & { readonly authenticator: string };
+      /** The same authenticator as raw bytes. */
+      readonly authenticator: Uint8Array;
     }
   /** The link is Authenticated: start the Connect handshake timer (MC-PRCH §3.1.5.1.1). */
   | { readonly type: "authenticated" }
@@ -154,6 +164,7 @@ export class PasswordHandshake {
           requestType: TRUST_VALIDATE_REQUEST_TYPE,
           authenticator: this.localToken,
         },
+        authenticator: this.localTokenBytes(),
       },
     ];
   }
@@ -213,6 +224,7 @@ export class PasswordHandshake {
           statusCode: TRUST_STATUS_VALID,
           authenticator: this.localToken,
         },
+        authenticator: this.localTokenBytes(),
       },
       { type: "authenticated" },
     ];
@@ -237,6 +249,10 @@ export class PasswordHandshake {
     }
     this.current = "authenticated";
     return [{ type: "authenticated" }];
+  }
+
+  private localTokenBytes(): Uint8Array {
+    return new Uint8Array(Buffer.from(this.localToken, "base64"));
   }
 
   private abort(code: SecurityErrorCode, message: string): HandshakeAction[] {

@@ -133,20 +133,25 @@ export function decodeBase64Strict(text: string, maxChars: number): Uint8Array {
 }
 
 /**
- * Checks a received Authenticator (base64 text) against the token expected
- * for the peer's key blob and our password. Returns false for a wrong,
- * short, long or undecodable token; never throws for wire input.
+ * Checks a received Authenticator — base64 text, or the bytes a decoder
+ * already took out of it (@prch/soap hands over bytes) — against the token
+ * expected for the peer's key blob and our password. Returns false for a
+ * wrong, short, long or undecodable token; never throws for wire input.
  */
 export function verifyPeerHashToken(
-  authenticatorText: string,
+  authenticator: string | Uint8Array,
   password: string,
   keyBlob: Uint8Array,
 ): boolean {
   let received: Uint8Array;
-  try {
-    received = decodeBase64Strict(authenticatorText, MAX_AUTHENTICATOR_TEXT);
-  } catch {
-    return false;
+  if (typeof authenticator === "string") {
+    try {
+      received = decodeBase64Strict(authenticator, MAX_AUTHENTICATOR_TEXT);
+    } catch {
+      return false;
+    }
+  } else {
+    received = authenticator;
   }
   const expected = computeAuthenticator(password, keyBlob);
   const ok = received.length === AUTHENTICATOR_LENGTH && constantTimeEqual(received, expected);

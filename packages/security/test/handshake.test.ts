@@ -53,6 +53,7 @@ describe("PasswordHandshake (sans I/O)", () => {
         requestType: TRUST_VALIDATE_REQUEST_TYPE,
         authenticator: computePeerHashToken("pw", A),
       },
+      authenticator: new Uint8Array(Buffer.from(computePeerHashToken("pw", A), "base64")),
     });
     expect(init.state).toBe("awaiting-rstr");
     if (rst?.type !== "send-rst") throw new Error("no RST");
@@ -94,6 +95,39 @@ describe("PasswordHandshake (sans I/O)", () => {
       0,
     );
     expect(acts).toEqual([{ type: "authenticated" }]);
+  });
+
+  it("accepts authenticators as decoded bytes, as @prch/soap delivers them", () => {
+    const { init, resp } = pair();
+    const [rst] = init.start(0);
+    if (rst?.type !== "send-rst") throw new Error("no RST");
+    expect(rst.authenticator).toHaveLength(32);
+    const out = resp.receive(
+      { kind: "rst", body: { ...rst.body, authenticator: rst.authenticator } },
+      0,
+    );
+    const rstr = out[0]!;
+    if (rstr.type !== "send-rstr") throw new Error("no RSTR");
+    expect(
+      init.receive({ kind: "rstr", body: { ...rstr.body, authenticator: rstr.authenticator } }, 0),
+    ).toEqual([{ type: "authenticated" }]);
+    // wrong bytes, short bytes
+    const p2 = pair();
+    p2.init.start(0);
+    const bad = rst.authenticator.slice();
+    bad[0] = bad[0]! ^ 1;
+    expect(
+      codeOf(p2.resp.receive({ kind: "rst", body: { ...rst.body, authenticator: bad } }, 0)),
+    ).toBe("token-mismatch");
+    const p3 = pair();
+    expect(
+      codeOf(
+        p3.resp.receive(
+          { kind: "rst", body: { ...rst.body, authenticator: bad.subarray(0, 31) } },
+          0,
+        ),
+      ),
+    ).toBe("token-mismatch");
   });
 
   it("refuses an RST at the initiator and an RSTR at the responder", () => {
