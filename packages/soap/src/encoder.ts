@@ -36,6 +36,18 @@ export interface EncoderOptions {
   readonly maxHeaders?: number;
   /** Require wsa:Action on received messages (default true). */
   readonly requireAction?: boolean;
+  /** Maximum XML nodes buffered for the headers of one message (default 4096). */
+  readonly maxHeaderNodes?: number;
+}
+
+/** The envelope-reading options an encoder passes on. */
+function envelopeOptions(version: MessageVersion, o: EncoderOptions) {
+  return {
+    version,
+    ...(o.maxHeaders !== undefined ? { maxHeaders: o.maxHeaders } : {}),
+    ...(o.requireAction !== undefined ? { requireAction: o.requireAction } : {}),
+    ...(o.maxHeaderNodes !== undefined ? { maxHeaderNodes: o.maxHeaderNodes } : {}),
+  };
 }
 
 /**
@@ -114,7 +126,7 @@ export class TextMessageEncoder implements MessageEncoder {
       const reader = new TextXmlReader(text, {
         quotas: { ...this.options.quotas, maxDocumentSize: maxSize(this.options) },
       });
-      const msg = readEnvelope(reader, this.readOptions());
+      const msg = readEnvelope(reader, envelopeOptions(this.version, this.options));
       msg.source = {
         kind: "text",
         bytes: bytes ?? Buffer.from(text, "utf8"),
@@ -125,16 +137,6 @@ export class TextMessageEncoder implements MessageEncoder {
     } catch (e) {
       return wrapNbfs(e);
     }
-  }
-
-  private readOptions() {
-    return {
-      version: this.version,
-      ...(this.options.maxHeaders !== undefined ? { maxHeaders: this.options.maxHeaders } : {}),
-      ...(this.options.requireAction !== undefined
-        ? { requireAction: this.options.requireAction }
-        : {}),
-    };
   }
 
   private checkVersion(message: Message): void {
@@ -239,13 +241,7 @@ export class BinaryMessageEncoder implements MessageEncoder {
         quotas: { ...this.options.quotas, maxDocumentSize: limit },
       });
       const documentStart = reader.position;
-      const msg = readEnvelope(reader, {
-        version: this.version,
-        ...(this.options.maxHeaders !== undefined ? { maxHeaders: this.options.maxHeaders } : {}),
-        ...(this.options.requireAction !== undefined
-          ? { requireAction: this.options.requireAction }
-          : {}),
-      });
+      const msg = readEnvelope(reader, envelopeOptions(this.version, this.options));
       msg.source = {
         kind: "binary",
         bytes,
