@@ -4,7 +4,8 @@ import { type EnvelopeEncoding, type KnownEncoding, knownEncodingName } from "./
 import { EnvelopeCodec } from "./envelope-codec.js";
 import { NmfError } from "./errors.js";
 import { wellKnownFault } from "./faults.js";
-import { type DecodedRecord, Mode, modeName } from "./records.js";
+import { type DecodedRecord, Mode, modeName, RecordType } from "./records.js";
+import { NmfInitiator, NmfReceiver, type NmfSession } from "./session.js";
 
 /**
  * Turns one envelope payload into text lines. Called in stream order, so a
@@ -119,31 +120,69 @@ function describe(record: DecodedRecord, encoding: EnvelopeEncoding | undefined)
   }
 }
 
+/** What the record walk saw, for the sequence check. */
+interface WalkFacts {
+  contentTypes: string[];
+  upgrades: string[];
+  unsized: boolean;
+  /** Offset where the walk stopped at an upgrade (later bytes are not framing). */
+  stoppedAt: number | undefined;
+}
+
 /**
  * Walks one direction of a captured net.tcp byte stream, like a protocol
  * analyser: one line per record, each envelope rendered below its record.
- * Stops at the first malformed record (the error is returned, the lines so
- * far are kept) or at an upgrade, after which the bytes are the upgraded
- * protocol's (e.g. TLS) and cannot be decoded here.
+ * Stops at the first malformed record or at the first record the §3.1.1.2
+ * grammar does not allow there (the error is returned with the lines before
+ * it), or at an upgrade, after which the bytes are the upgraded protocol's
+ * (e.g. TLS) and cannot be decoded here.
  */
 export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): InspectResult {
+  const lines: string[] = [];
+  const offsets: number[] = [];
+  const facts: WalkFacts = { contentTypes: [], upgrades: [], unsized: false, stoppedAt: undefined };
+  const error = walk(bytes, options, lines, offsets, facts);
+  const sequence = checkSequence(bytes, options, facts);
+  if (
+    sequence !== undefined &&
+    (error === undefined || (sequence.offset ?? 0) < (error.offset ?? 0))
+  ) {
+    // Keep only what precedes the out-of-order record.
+    const keep = offsets.findIndex((o) => o >= (sequence.offset ?? 0));
+    return { lines: keep < 0 ? lines : lines.slice(0, keep), error: sequence };
+  }
+  return { lines, error };
+}
+
+function walk(
+  bytes: Uint8Array,
+  options: InspectOptions,
+  lines: string[],
+  offsets: number[],
+  facts: WalkFacts,
+): NmfError | undefined {
   const render = options.renderEnvelope ?? createDefaultRenderer();
   const decoder = new RecordDecoder(options);
-  const lines: string[] = [];
+  const push = (offset: number, ...text: string[]) => {
+    for (const t of text) {
+      lines.push(t);
+      offsets.push(offset);
+    }
+  };
   const indent = (xs: string[]) => xs.map((l) => `        ${l}`);
   let encoding: EnvelopeEncoding | undefined = options.encoding;
   let mode: number | undefined;
   let chunks: Uint8Array[] = [];
   let raw: Uint8Array[] = [];
+  let unsizedAt = 0;
   decoder.push(bytes);
   try {
     // Bounded: each iteration consumes at least one octet.
     for (;;) {
       const record = decoder.next();
       if (record === undefined) break;
-      if (record.type !== "octets") {
-        lines.push(`${at(decoder.lastRecordOffset)}${describe(record, encoding)}`);
-      }
+      const where = decoder.lastRecordOffset;
+      if (record.type !== "octets") push(where, `${at(where)}${describe(record, encoding)}`);
       switch (record.type) {
         case "mode":
           mode = record.mode;
@@ -153,18 +192,21 @@ export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): 
           break;
         case "extensibleEncoding":
           encoding = { contentType: record.contentType };
+          facts.contentTypes.push(record.contentType);
           break;
         case "sizedEnvelope":
-          lines.push(...indent(render(record.payload, encoding)));
+          push(where, ...indent(render(record.payload, encoding)));
           break;
         case "unsizedEnvelopeStart":
           chunks = [];
+          unsizedAt = where;
+          facts.unsized = true;
           break;
         case "dataChunk":
           chunks.push(record.payload);
           break;
         case "unsizedEnvelopeEnd":
-          lines.push(...indent(render(join(chunks), encoding)));
+          push(unsizedAt, ...indent(render(join(chunks), encoding)));
           chunks = [];
           break;
         case "octets":
@@ -172,11 +214,16 @@ export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): 
           break;
       }
       if (record.type === "upgradeRequest" || record.type === "upgradeResponse") {
+        if (record.type === "upgradeRequest") facts.upgrades.push(record.protocol);
+        facts.stoppedAt = decoder.offset;
         const rest = decoder.buffered;
         if (rest > 0) {
-          lines.push(`${at(decoder.offset)}(${rest} octets of the upgraded stream, not decoded)`);
+          push(
+            decoder.offset,
+            `${at(decoder.offset)}(${rest} octets of the upgraded stream, not decoded)`,
+          );
         }
-        return { lines, error: undefined };
+        return undefined;
       }
       if (
         mode === Mode.SingletonSized &&
@@ -190,20 +237,99 @@ export function inspectStream(bytes: Uint8Array, options: InspectOptions = {}): 
     if (raw.length > 0) {
       const message = join(raw);
       raw = [];
-      lines.push(`${at(decoder.offset - message.length)}Message ${message.length} octets`);
-      lines.push(...indent(render(message, encoding)));
+      const where = decoder.offset - message.length;
+      push(
+        where,
+        `${at(where)}Message ${message.length} octets`,
+        ...indent(render(message, encoding)),
+      );
     }
-    return { lines, error: undefined };
+    return undefined;
   } catch (error) {
-    if (error instanceof NmfError) return { lines, error };
-    return {
-      lines,
-      error: new NmfError("invalid-value", `cannot render: ${String(error)}`, {
-        offset: decoder.offset,
-        cause: error,
-      }),
-    };
+    if (error instanceof NmfError) return error;
+    return new NmfError("invalid-value", `cannot render: ${String(error)}`, {
+      offset: decoder.offset,
+      cause: error,
+    });
   }
+}
+
+/** Session errors that reflect a receiver's policy, not a malformed stream. */
+const POLICY = new Set<NmfError["code"]>(["upgrade-invalid", "endpoint-not-found"]);
+
+/**
+ * Replays the stream into a permissive session of the role that would read
+ * it (a receiver for an initiating stream, which starts with a Version
+ * record; an initiator otherwise) and returns the first grammar violation.
+ * Pooled connections are followed from one session to the next.
+ */
+function checkSequence(
+  bytes: Uint8Array,
+  options: InspectOptions,
+  facts: WalkFacts,
+): NmfError | undefined {
+  let rest = facts.stoppedAt === undefined ? bytes : bytes.subarray(0, facts.stoppedAt);
+  let base = 0;
+  // Bounded: each round consumes at least one session's worth of bytes.
+  for (let round = 0; round < 1000 && rest.length > 0; round++) {
+    const initiating = rest[0] === RecordType.Version;
+    const session: NmfSession = initiating
+      ? new NmfReceiver({
+          ...options,
+          contentTypes: facts.contentTypes,
+          upgrades: facts.upgrades,
+        })
+      : startInitiator(options, rest, facts);
+    const events = session.receive(rest);
+    const endAt = events.findIndex((e) => e.type === "end");
+    let restartAt: number | undefined;
+    for (const [i, e] of events.entries()) {
+      if (e.type !== "error" || POLICY.has(e.error.code)) continue;
+      const offset = e.error.offset ?? 0;
+      // One direction of a pooled connection: after End, the next session's
+      // Version record may follow (ProtocolStream-a is 1*(…)).
+      if (endAt >= 0 && endAt < i && initiating && rest[offset] === RecordType.Version) {
+        restartAt = offset;
+        break;
+      }
+      return new NmfError(e.error.code, e.error.message.replace(/ \(at offset \d+\)$/, ""), {
+        offset: offset + base,
+        ...(e.error.fault === undefined ? {} : { fault: e.error.fault }),
+      });
+    }
+    let next: Uint8Array;
+    if (restartAt !== undefined) {
+      next = rest.subarray(restartAt);
+    } else if (session.closed && events.some((e) => e.type === "closed" && e.clean)) {
+      next = session.takeUnconsumed();
+    } else {
+      return undefined;
+    }
+    base += rest.length - next.length;
+    rest = next;
+  }
+  return undefined;
+}
+
+function startInitiator(
+  options: InspectOptions,
+  bytes: Uint8Array,
+  facts: WalkFacts,
+): NmfInitiator {
+  // The responding stream does not say its mode; an unsized envelope means
+  // Singleton Unsized, anything else is read as Duplex. Leading Upgrade
+  // Responses answer upgrades the initiator must have asked for.
+  const upgrades = bytes[0] === RecordType.UpgradeResponse ? ["upgrade"] : [];
+  const s = new NmfInitiator({
+    ...options,
+    mode: facts.unsized ? Mode.SingletonUnsized : Mode.Duplex,
+    via: "net.tcp://capture/",
+    encoding: 0x08,
+    upgrades,
+  });
+  s.start();
+  s.takeOutput();
+  return s;
 }
 
 function join(parts: Uint8Array[]): Uint8Array {

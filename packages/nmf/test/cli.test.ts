@@ -142,6 +142,44 @@ describe("prch-nmf decode", () => {
     expect(cut.err[0]).toMatch(/^error at offset 100: unexpected-eof/);
   });
 
+  it("reports records out of the §3.1.1.2 order, after the records before them", () => {
+    const early = run(["decode", file("seq-a.bin", Uint8Array.of(0, 1, 0, 1, 2, 0x0c))]);
+    expect(early.code).toBe(2);
+    expect(early.out).toEqual(["@0      Version 1.0", "@3      Mode duplex (0x02)"]);
+    expect(early.err[0]).toMatch(
+      /^error at offset 5: invalid-record-sequence: unexpected preambleEnd/,
+    );
+
+    const twice = run(["decode", file("seq-b.bin", Uint8Array.of(0x0b, 0x06, 0x01, 0x41, 0x0b))]);
+    expect(twice.code).toBe(2);
+    expect(twice.out.filter((l) => l.startsWith("@"))).toEqual([
+      "@0      PreambleAck",
+      "@1      SizedEnvelope 1 octets",
+    ]);
+    expect(twice.err[0]).toMatch(/^error at offset 4: invalid-record-sequence/);
+
+    const mode = inspectStream(Uint8Array.of(0, 1, 0, 1, 7));
+    expect(mode.error?.code).toBe("unsupported-mode");
+    expect(mode.error?.offset).toBe(3);
+  });
+
+  it("follows a pooled connection from one session to the next", () => {
+    const session = encodeRecords([
+      { type: "version", major: 1, minor: 0 },
+      { type: "mode", mode: 2 },
+      { type: "via", via: "net.tcp://h/" },
+      { type: "knownEncoding", encoding: 3 },
+      { type: "preambleEnd" },
+      { type: "end" },
+    ]);
+    const two = inspectStream(Uint8Array.from([...session, ...session]));
+    expect(two.error).toBeUndefined();
+    expect(two.lines.filter((l) => l.includes("Version"))).toHaveLength(2);
+    const broken = inspectStream(Uint8Array.from([...session, ...session.subarray(0, 3), 0x07]));
+    expect(broken.error?.code).toBe("invalid-record-sequence");
+    expect(broken.error?.offset).toBe(session.length + 3);
+  });
+
   it("enforces the message size limit, raisable by option", () => {
     const path = file("a2.bin", v41.STREAM_A);
     expect(run(["decode", "--max-message-size", "100", path]).code).toBe(2);

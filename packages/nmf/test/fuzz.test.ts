@@ -7,6 +7,7 @@ import {
   type NmfEvent,
   NmfReceiver,
   type NmfSession,
+  inspectStream,
   RecordDecoder,
 } from "../src/index.js";
 import * as v41 from "./vectors/duplex-4.1.js";
@@ -110,6 +111,26 @@ describe("fuzzing the sessions", () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("inspectStream (the CLI) never throws on random or mutated captures", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          junk,
+          fc.tuple(fc.nat(v41.STREAM_A.length - 1), fc.nat(255)).map(([at, value]) => {
+            const w = v41.STREAM_A.slice();
+            w[at] = value;
+            return w;
+          }),
+        ),
+        (bytes) => {
+          const r = inspectStream(bytes, { maxMessageSize: 1000 });
+          if (r.error !== undefined) expect(r.error).toBeInstanceOf(NmfError);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
