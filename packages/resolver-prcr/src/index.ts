@@ -6,6 +6,11 @@
  * @packageDocumentation
  */
 export {
+  ResolverClient,
+  type ResolverClientEvents,
+  type ResolverClientConnectOptions,
+} from "./client.js";
+export {
   type ReferralPolicy,
   type ResolverClientAction,
   ResolverClientCore,
@@ -68,6 +73,13 @@ export type {
   StoreStats,
   StoreWriteResult,
 } from "./store.js";
+export {
+  type ResolverLogEntry,
+  ResolverService,
+  type ResolverServiceCounters,
+  type ResolverServiceEvents,
+  type ResolverServiceHostOptions,
+} from "./service.js";
 export {
   ConnectionState,
   type DispatcherCounters,

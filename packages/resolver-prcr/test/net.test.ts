@@ -1,0 +1,310 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { NetTcpListener, type TransportError } from "@prch/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createRedisStore,
+  MemoryRegistrationStore,
+  type RegistrationStore,
+  ResolverClient,
+  type ResolverError,
+  ResolverFaultError,
+  ResolverService,
+  type ResolverServiceHostOptions,
+} from "../src/index.js";
+import { nodeAddress } from "./support/fixtures.js";
+import {
+  findRedisServer,
+  type RedisServer,
+  requireInterop,
+  startRedisServer,
+} from "./support/redis-server.js";
+
+const redisBinary = findRedisServer();
+let redis: RedisServer | undefined;
+let prefix = 0;
+
+interface Backend {
+  readonly name: string;
+  readonly available: boolean;
+  /** A store; with Redis every call opens another client onto the same data (another instance). */
+  store(shared?: string): Promise<RegistrationStore>;
+}
+
+const memory: Backend = {
+  name: "memory",
+  available: true,
+  store: async () => new MemoryRegistrationStore(),
+};
+const redisBackend: Backend = {
+  name: "redis",
+  available: redisBinary !== undefined,
+  store: async (shared) =>
+    createRedisStore({
+      url: redis!.url,
+      prefix: shared ?? `prch:test:net:${process.pid}:${prefix++}:`,
+    }),
+};
+
+if (requireInterop && redisBinary === undefined) {
+  throw new Error("PRCH_REQUIRE_INTEROP=1 but redis-server is not installed");
+}
+
+beforeAll(async () => {
+  if (redisBinary !== undefined) redis = await startRedisServer(redisBinary);
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const MESH = "chat.example";
+
+async function startService(
+  store: RegistrationStore,
+  options: ResolverServiceHostOptions = {},
+): Promise<ResolverService> {
+  const s = new ResolverService({ store, host: "127.0.0.1", port: 0, ...options });
+  await s.listen();
+  return s;
+}
+
+function client(service: ResolverService, options: { responseTimeoutMs?: number } = {}) {
+  return new ResolverClient({ address: service.address, referralPolicy: "Service", ...options });
+}
+
+describe.each([memory, redisBackend])("resolver over net.tcp ($name store)", (backend) => {
+  it.skipIf(!backend.available)("runs every operation between two clients", async () => {
+    const service = await startService(await backend.store());
+    const a = client(service);
+    const b = client(service);
+    try {
+      await a.open();
+      expect(a.canShareReferrals).toBe(true);
+      expect(service.address).toMatch(/^net\.tcp:\/\/127\.0\.0\.1:\d+\/resolver$/);
+
+      const ra = await a.register(MESH, nodeAddress(1, "127.0.0.11"));
+      expect(ra.RegistrationLifetime).toBe(6_000_000_000n);
+      expect(a.registrationId).toBe(ra.RegistrationId);
+      await b.register(MESH, nodeAddress(2, "127.0.0.12"));
+
+      // Resolve never returns the caller's own registration.
+      expect(await b.resolve(MESH, 5)).toEqual([nodeAddress(1, "127.0.0.11")]);
+      expect(await a.resolve(MESH, 5)).toEqual([nodeAddress(2, "127.0.0.12")]);
+
+      const refreshed = await a.refresh();
+      expect(refreshed).toEqual({ Result: "Success", RegistrationLifetime: 6_000_000_000n });
+
+      const moved = nodeAddress(1, "127.0.0.21");
+      const up = await a.update(moved);
+      expect(up.RegistrationId).toBe(ra.RegistrationId);
+      expect(await b.resolve(MESH, 5)).toEqual([moved]);
+
+      expect(await a.getServiceSettings()).toEqual({
+        ControlMeshShape: false,
+        canShareReferrals: true,
+      });
+
+      await a.close();
+      expect(await b.resolve(MESH, 5)).toEqual([]);
+      expect(await service.stats()).toEqual({ meshes: 1, registrations: 1 });
+
+      const c = service.counters();
+      expect(c.operations.requests).toMatchObject({
+        Register: 2,
+        Update: 1,
+        Resolve: 4,
+        Unregister: 1,
+        Refresh: 1,
+        GetServiceInfo: 2,
+      });
+      expect(c.wire.faults).toBe(0);
+      expect(c.connections.accepted).toBe(2);
+    } finally {
+      await a.close();
+      await b.close();
+      await service.close();
+    }
+  });
+
+  it.skipIf(!backend.available)(
+    "reports a duplicate registration as a fault and keeps the session",
+    async () => {
+      const service = await startService(await backend.store());
+      const a = client(service);
+      const b = client(service);
+      try {
+        await a.register(MESH, nodeAddress(1));
+        const err = await b.register(MESH, nodeAddress(1, "127.0.0.99", 999)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(ResolverFaultError);
+        expect((err as ResolverFaultError).remoteCode).toBe("DuplicateRegistration");
+        expect(b.connected).toBe(true);
+        expect(await b.resolve(MESH, 3)).toEqual([nodeAddress(1)]);
+        expect(service.counters().operations.faults.Register).toBe(1);
+      } finally {
+        await a.close();
+        await b.close();
+        await service.close();
+      }
+    },
+  );
+
+  it.skipIf(!backend.available)(
+    "re-registers after the service lost the registration",
+    async () => {
+      const service = await startService(await backend.store());
+      const a = client(service);
+      try {
+        const first = await a.register(MESH, nodeAddress(1));
+        // Another party unregisters it behind the client's back.
+        await service.core.unregister({ MeshId: MESH, RegistrationId: first.RegistrationId });
+        const again = new Promise<string>((r) => a.once("registered", (id) => r(id)));
+        const res = await a.refresh();
+        expect(res.Result).toBe("RegistrationNotFound");
+        const id = await again;
+        expect(id).not.toBe(first.RegistrationId);
+        expect(await service.stats()).toEqual({ meshes: 1, registrations: 1 });
+      } finally {
+        await a.close();
+        await service.close();
+      }
+    },
+  );
+});
+
+describe.skipIf(redisBinary === undefined)("two service instances on one Redis", () => {
+  it("the second sees the first one's registrations, and duplicates hold across them", async () => {
+    const shared = `prch:test:net:shared:${process.pid}:`;
+    const s1 = await startService(await redisBackend.store(shared));
+    const s2 = await startService(await redisBackend.store(shared));
+    const a = client(s1);
+    const b = client(s2);
+    try {
+      const ra = await a.register(MESH, nodeAddress(1));
+      expect(await b.resolve(MESH, 5)).toEqual([nodeAddress(1)]);
+      const dup = await b.register(MESH, nodeAddress(1, "127.0.0.5")).then(
+        () => undefined,
+        (e: unknown) => e as ResolverFaultError,
+      );
+      expect(dup?.remoteCode).toBe("DuplicateRegistration");
+      // Unregister through instance 1; instance 2's view follows.
+      await a.close();
+      expect(await b.resolve(MESH, 5)).toEqual([]);
+      expect(await s2.stats()).toEqual({ meshes: 0, registrations: 0 });
+      expect(ra.RegistrationId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await a.close();
+      await b.close();
+      await s1.close();
+      await s2.close();
+    }
+  });
+});
+
+describe("timeouts and failures", () => {
+  let silent: Server;
+  let silentPort = 0;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    // Accepts TCP and never answers: the preamble never completes.
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+      socket.resume();
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const a = silent.address();
+    silentPort = typeof a === "object" && a !== null ? a.port : 0;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+
+  it("fails a request with Fault when the session never opens", async () => {
+    const c = new ResolverClient({
+      address: `net.tcp://127.0.0.1:${silentPort}/resolver`,
+      connectTimeoutMs: 300,
+      referralPolicy: "Share",
+    });
+    try {
+      const err = await c.resolve(MESH, 3).then(
+        () => undefined,
+        (e: unknown) => e as ResolverError,
+      );
+      expect(err?.code).toBe("Fault");
+      expect((err?.cause as TransportError | undefined)?.code).toBe("ConnectTimeout");
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("fails a request with Timeout when the service never replies, and drops the session", async () => {
+    // A real net.tcp endpoint that completes the preamble and ignores every message.
+    const mute = new NetTcpListener({ host: "127.0.0.1", port: 0 });
+    mute.on("connection", (conn) => conn.resumeReading());
+    const port = await mute.listen();
+    const c = new ResolverClient({
+      address: `net.tcp://127.0.0.1:${port}/resolver`,
+      responseTimeoutMs: 300,
+      referralPolicy: "Share",
+    });
+    try {
+      const failed = new Promise<string>((r) => c.once("failed", (op) => r(op)));
+      const err = await c.resolve(MESH, 3).then(
+        () => undefined,
+        (e: unknown) => e as ResolverError,
+      );
+      expect(err?.code).toBe("Timeout");
+      expect(await failed).toBe("Resolve");
+      // MC-PRCR §3.1.6.2: the client closes its connection to the service.
+      expect(c.connected).toBe(false);
+    } finally {
+      await c.close();
+      await mute.close();
+    }
+  });
+
+  it("fails a request when nothing listens, then works once a service is there", async () => {
+    const service = await startService(new MemoryRegistrationStore());
+    const port = service.port;
+    await service.close();
+    const c = new ResolverClient({
+      address: `net.tcp://127.0.0.1:${port}/resolver`,
+      referralPolicy: "Share",
+    });
+    try {
+      const err = await c.resolve(MESH, 3).then(
+        () => undefined,
+        (e: unknown) => e as { code: string },
+      );
+      expect(err?.code).toBe("Fault");
+      const again = await startService(new MemoryRegistrationStore(), { port });
+      try {
+        expect(await c.resolve(MESH, 3)).toEqual([]);
+      } finally {
+        await c.close();
+        await again.close();
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("closes the service gracefully while clients are connected", async () => {
+    const service = await startService(new MemoryRegistrationStore());
+    const c = client(service);
+    await c.register(MESH, nodeAddress(3));
+    expect(service.counters().connections.open).toBe(1);
+    await service.close();
+    expect(service.counters().connections.open).toBe(0);
+    // The client notices on its next request.
+    const err = await c.resolve(MESH, 1).then(
+      () => undefined,
+      (e: unknown) => e as { code: string },
+    );
+    expect(err?.code).toBe("Fault");
+    await c.close();
+  });
+});
