@@ -78,3 +78,21 @@ export function viaFor(endpointUri: string, ip: IpAddress): string {
   const port = u.port === "" ? 808 : Number(u.port);
   return `net.tcp://${uriHost(ip)}:${port}${u.pathname}${u.search}`;
 }
+
+/**
+ * A listener's Via check for a Peer node: accept a Via whose path is this
+ * node's `/PeerChannelEndpoints/{guid}`, compared case-insensitively as
+ * WCF compares endpoint paths; host and port are not checked, since the Via
+ * names whichever of our IPs the peer dialled.
+ */
+export function acceptPeerVia(listenUri: string): (via: string) => boolean {
+  const want = new URL(listenUri).pathname.replace(/\/+$/, "").toLowerCase();
+  return (via) => {
+    try {
+      const u = new URL(via);
+      return u.protocol === "net.tcp:" && u.pathname.replace(/\/+$/, "").toLowerCase() === want;
+    } catch {
+      return false;
+    }
+  };
+}

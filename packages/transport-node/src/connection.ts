@@ -260,6 +260,8 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
    */
   async end(): Promise<void> {
     if (this.isClosed) return;
+    // The peer's End has to be read; held envelopes are delivered first.
+    this.resumeReading();
     if (!this.isReady) {
       this.abort(new TransportError("Closed", "closed before the preamble completed"));
       return;
@@ -547,7 +549,10 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
       error !== undefined &&
       !this.isReady &&
       this.secure !== undefined &&
-      (error.code === "Closed" || error.code === "IoError")
+      (error.code === "Closed" ||
+        error.code === "IoError" ||
+        (error.cause instanceof Error &&
+          (error.cause as { code?: unknown }).code === "unexpected-eof"))
     ) {
       // With TLS 1.3 the client finishes its handshake before the server has
       // judged the client certificate; a server that refuses us then just

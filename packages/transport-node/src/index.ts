@@ -1,4 +1,5 @@
 export {
+  acceptPeerVia,
   type AddressOptions,
   addressKey,
   type InterfaceTable,
@@ -34,3 +35,13 @@ export {
   type MessageChannelEvents,
   type MessageChannelOptions,
 } from "./message-channel.js";
+export {
+  acceptNeighbor,
+  connectorTlsFor,
+  dialNeighbor,
+  listenerTlsFor,
+  NeighborListener,
+  type NeighborListenerEvents,
+  type NeighborListenerOptions,
+  type SecureLinkOptions,
+} from "./secure-link.js";
