@@ -1,4 +1,4 @@
-import { constants, type X509Certificate } from "node:crypto";
+import { constants, X509Certificate } from "node:crypto";
 import * as tls from "node:tls";
 import { SecurityError } from "./errors.js";
 import { PasswordHandshake } from "./handshake.js";
@@ -116,14 +116,40 @@ export function peerCertificateChain(socket: tls.TLSSocket): Uint8Array[] {
   return chain;
 }
 
+const peerLeafCache = new WeakMap<tls.TLSSocket, X509Certificate>();
+
+/**
+ * The certificate the peer presented on this TLS connection.
+ *
+ * Deliberately not `socket.getPeerX509Certificate()`: on Node 20 (seen on
+ * 20.20.2) a client-side socket loses its peer certificate after that call —
+ * every later `getPeerX509Certificate()` or `getPeerCertificate()` returns
+ * nothing. `getPeerCertificate()` can be called repeatedly, and the result
+ * is cached per socket (renegotiation is refused, so it cannot change).
+ */
+export function peerCertificate(socket: tls.TLSSocket): X509Certificate {
+  const cached = peerLeafCache.get(socket);
+  if (cached) return cached;
+  const raw = socket.getPeerCertificate(false)?.raw;
+  if (!raw || raw.length === 0) {
+    throw new SecurityError("no-peer-certificate", "peer presented no certificate");
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(raw);
+  } catch (cause) {
+    throw new SecurityError("malformed-certificate", "cannot parse peer certificate", { cause });
+  }
+  peerLeafCache.set(socket, cert);
+  return cert;
+}
+
 /**
  * CAPI blob of the RSA key the peer presented on this TLS connection — the
  * key its PeerHashToken must be bound to (MC-PRCH §3.1.5.1.1.1, §5.1).
  */
 export function peerKeyBlob(socket: tls.TLSSocket): Uint8Array {
-  const cert = socket.getPeerX509Certificate();
-  if (!cert) throw new SecurityError("no-peer-certificate", "peer presented no certificate");
-  return capiBlobFromCertificate(cert);
+  return capiBlobFromCertificate(peerCertificate(socket));
 }
 
 /** CAPI blob of the certificate we presented on this TLS connection. */

@@ -12,6 +12,7 @@ import {
   capiBlobFromCertificate,
   type PeerSecurity,
   passwordSecurity,
+  peerCertificate,
   peerKeyBlob,
   peerTlsClientOptions,
   peerTlsServerOptions,
@@ -170,5 +171,29 @@ describe("renegotiation", () => {
     expect(err).toBeInstanceOf(Error);
     client.destroy();
     server.close();
+  });
+});
+
+describe("reading the peer certificate", () => {
+  it("works any number of times on both sides (Node 20's getPeerX509Certificate consumes it on clients)", async () => {
+    const v = new CertificateValidator({ roots: [fixturePem("ca-root")] });
+    const node = (name: string): PeerSecurity => ({
+      mode: "certificate",
+      identity: fixtureIdentity(name),
+      validator: v,
+    });
+    const link = await upgrade(node("cert-node1"), node("cert-node2"));
+    if (link.server instanceof Error || link.client instanceof Error) throw new Error("TLS failed");
+    for (const [sock, peer] of [
+      [link.client, "cert-node1"],
+      [link.server, "cert-node2"],
+    ] as const) {
+      const want = capiBlobFromCertificate(fixturePem(peer));
+      expect(peerKeyBlob(sock)).toEqual(want);
+      expect(peerKeyBlob(sock)).toEqual(want);
+      expect(peerCertificate(sock).subject).toBe(peer === "cert-node1" ? "CN=node1" : "CN=node2");
+      expect(authorizePeerCertificate(sock, v).length).toBeGreaterThanOrEqual(2);
+      expect(peerKeyBlob(sock)).toEqual(want);
+    }
   });
 });
