@@ -46,6 +46,13 @@ export interface SimOptions {
   measureCpu: boolean;
   /** Size in bytes of flood messages sent by {@link Simulator.broadcast}. */
   messageSize: number;
+  /**
+   * Model send queues and receive pausing: each node reports its links' send backlog to its
+   * engine (`backlog` events) and honours `pauseReading`/`resumeReading`. Costs extra events.
+   */
+  backpressure: boolean;
+  /** Per-link bandwidth override (bytes per ms) for the link between nodes `a` and `b`. */
+  linkBandwidth: ((a: number, b: number) => number | undefined) | undefined;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -61,6 +68,8 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   engine: {},
   measureCpu: false,
   messageSize: 512,
+  backpressure: false,
+  linkBandwidth: undefined,
 };
 
 /** The channel every simulated node registers. */
@@ -78,6 +87,11 @@ interface Link {
   freeBA: number;
   /** When the link stops carrying data (Infinity while open); later arrivals are lost. */
   deadAt: number;
+  /** Bytes per ms in each direction. */
+  bandwidth: number;
+  /** Messages queued but not yet on the wire, per direction (backpressure mode). */
+  queuedAB: number;
+  queuedBA: number;
 }
 
 /** Per-node host state around an engine (or a naive forwarder). */
@@ -89,6 +103,9 @@ export class SimNode {
   /** Naive-mode state: message numbers already seen. */
   readonly seen = new Set<number>();
   nextNaiveConn = 1;
+  /** Reading paused by the engine (backpressure mode); arrivals wait in `inbox`. */
+  paused = false;
+  readonly inbox: { link: Link; toB: boolean; msg: PeerMessage<SimPayload>; hops: number }[] = [];
   constructor(
     readonly index: number,
     readonly address: PeerNodeAddress,
@@ -123,6 +140,7 @@ type SimEvent = Scheduled &
     | { kind: "connectFailed"; node: SimNode; conn: ConnId; link: Link }
     | { kind: "remoteClosed"; link: Link; toB: boolean }
     | { kind: "call"; fn: () => void }
+    | { kind: "departed"; link: Link; fromA: boolean }
   );
 
 /** Distribution of an engine's cost, collected when `measureCpu` is on. */
@@ -335,6 +353,9 @@ export class Simulator {
       freeAB: 0,
       freeBA: 0,
       deadAt: Number.POSITIVE_INFINITY,
+      bandwidth: this.options.linkBandwidth?.(a.index, b.index) ?? this.options.bandwidthBytesPerMs,
+      queuedAB: 0,
+      queuedBA: 0,
     };
     a.links.set(link.aConn, link);
     b.links.set(link.bConn, link);
@@ -448,6 +469,14 @@ export class Simulator {
       case "recv":
         this.onRecv(e.link, e.toB, e.msg, e.hops);
         return;
+      case "departed": {
+        const link = e.link;
+        if (e.fromA) link.queuedAB--;
+        else link.queuedBA--;
+        const node = e.fromA ? link.a : link.b;
+        if (link.deadAt === Number.POSITIVE_INFINITY) this.reportBacklog(node, link);
+        return;
+      }
     }
   }
 
@@ -456,6 +485,10 @@ export class Simulator {
     const node = toB ? link.b : link.a;
     const conn = toB ? link.bConn : link.aConn;
     if (!node.alive || node.links.get(conn) !== link) return;
+    if (node.paused) {
+      node.inbox.push({ link, toB, msg, hops });
+      return;
+    }
     if (msg.kind === "Flood") {
       const track = this.tracks[msg.payload.msg];
       if (track !== undefined) track.arrivals++;
@@ -488,6 +521,26 @@ export class Simulator {
     } else {
       this.exec(node, node.engine.handle(event, this.now));
     }
+  }
+
+  /**
+   * Tell `node`'s engine the send backlog of `link` and the node's total. The total approximates
+   * "a message queued on several links counts once" by the largest per-link queue.
+   */
+  private reportBacklog(node: SimNode, link: Link | undefined): void {
+    const engine = node.engine;
+    if (engine === undefined || !node.alive) return;
+    let total = 0;
+    for (const l of node.links.values()) {
+      if (l.deadAt !== Number.POSITIVE_INFINITY) continue;
+      total = Math.max(total, l.a === node ? l.queuedAB : l.queuedBA);
+    }
+    const connections: [ConnId, number][] = [];
+    if (link !== undefined) {
+      const conn = link.a === node ? link.aConn : link.bConn;
+      connections.push([conn, link.a === node ? link.queuedAB : link.queuedBA]);
+    }
+    this.exec(node, engine.handle({ type: "backlog", total, connections }, this.now));
   }
 
   private recordCpu(ns: bigint): void {
@@ -555,6 +608,7 @@ export class Simulator {
               ? Math.max(0, (fromA ? link.freeAB : link.freeBA) - this.now) + link.latency
               : 0;
           this.killLink(link, node, drain + link.latency, drain);
+          if (this.options.backpressure) this.reportBacklog(node, undefined);
           break;
         }
         case "setTimer": {
@@ -591,8 +645,20 @@ export class Simulator {
           });
           break;
         }
+        case "pauseReading":
+          node.paused = true;
+          break;
+        case "resumeReading": {
+          node.paused = false;
+          // Arrivals held while paused are read now, in order.
+          const held = node.inbox.splice(0);
+          for (const h of held) {
+            this.queue.push({ at: this.now, seq: 0, kind: "recv", ...h });
+          }
+          break;
+        }
         default:
-          // pause/resume reading, app events: the simulator does not model receive backpressure.
+          // app events (neighborAdded/Removed, online/offline) need no simulation.
           break;
       }
     }
@@ -610,6 +676,11 @@ export class Simulator {
       freeAB: 0,
       freeBA: 0,
       deadAt: Number.POSITIVE_INFINITY,
+      bandwidth:
+        (target && this.options.linkBandwidth?.(node.index, target.index)) ??
+        this.options.bandwidthBytesPerMs,
+      queuedAB: 0,
+      queuedBA: 0,
     };
     node.links.set(conn, link);
     if (target === undefined || !target.alive || target.group !== node.group) {
@@ -645,13 +716,19 @@ export class Simulator {
     const toB = link.a === from;
     const size = msg.kind === "Flood" ? msg.size : controlSize(msg);
     const free = toB ? link.freeAB : link.freeBA;
-    let depart = Math.max(this.now, free) + size / this.options.bandwidthBytesPerMs;
+    let depart = Math.max(this.now, free) + size / link.bandwidth;
     if (this.options.lossRate > 0 && randomFloat(this.random) < this.options.lossRate) {
       depart += this.options.retransmitMs;
     }
     if (toB) link.freeAB = depart;
     else link.freeBA = depart;
     this.queue.push({ at: depart + link.latency, seq: 0, kind: "recv", link, toB, msg, hops });
+    if (this.options.backpressure && msg.kind === "Flood") {
+      if (toB) link.queuedAB++;
+      else link.queuedBA++;
+      this.queue.push({ at: depart, seq: 0, kind: "departed", link, fromA: toB });
+      this.reportBacklog(from, link);
+    }
   }
 }
 
