@@ -74,7 +74,13 @@ export class BinaryXmlReader implements XmlReader {
   localNameDictionary: DictionaryString | undefined = undefined;
   attributes: readonly XmlAttribute[] = EMPTY_ATTRS;
   isEmptyElement = false;
-  value: XmlValue = EMPTY_STRING;
+  // The current text value, or undefined while it is still only located
+  // (lazyKind/lazyStart/lazyLen) and not yet built: most consumers look at
+  // a fraction of the values, and building strings and BigInts dominates.
+  private cached: XmlValue | undefined = EMPTY_STRING;
+  private lazyKind = 0;
+  private lazyStart = 0;
+  private lazyLen = 0;
   offset = 0;
 
   private readonly buf: Uint8Array;
@@ -156,10 +162,9 @@ export class BinaryXmlReader implements XmlReader {
       if (t === 0xa6 || t === 0xa5 || t === 0xa7) {
         throw new NbfsError("unexpected-record", "EndListText without StartListText", start);
       }
-      const v = this.readValue(t & 0xfe, start);
       this.setNode("text");
       this.depth = this.stack.length;
-      this.value = v;
+      this.scanText(t & 0xfe, start);
       if ((t & 1) === 1) this.pendingEnd = true;
       return true;
     }
@@ -174,7 +179,7 @@ export class BinaryXmlReader implements XmlReader {
         const text = this.readString();
         this.setNode("comment");
         this.depth = this.stack.length;
-        this.value = { type: "string", value: text };
+        this.cached = { type: "string", value: text };
         return true;
       }
       case 0x03:
@@ -190,6 +195,11 @@ export class BinaryXmlReader implements XmlReader {
           start,
         );
     }
+  }
+
+  /** Typed value of the current text node (for a comment, its text). */
+  get value(): XmlValue {
+    return this.cached ?? this.materialize();
   }
 
   getAttribute(localName: string, namespaceUri = ""): XmlAttribute | undefined {
@@ -288,7 +298,7 @@ export class BinaryXmlReader implements XmlReader {
     this.localNameDictionary = undefined;
     this.attributes = EMPTY_ATTRS;
     this.isEmptyElement = false;
-    this.value = EMPTY_STRING;
+    this.cached = EMPTY_STRING;
   }
 
   private emitEnd(): void {
@@ -302,7 +312,7 @@ export class BinaryXmlReader implements XmlReader {
     this.localNameDictionary = e.localNameDictionary;
     this.attributes = EMPTY_ATTRS;
     this.isEmptyElement = false;
-    this.value = EMPTY_STRING;
+    this.cached = EMPTY_STRING;
   }
 
   private emitStart(e: ElementStart, nsMark: number): void {
@@ -318,7 +328,7 @@ export class BinaryXmlReader implements XmlReader {
     this.namespaceUri = e.namespaceUri;
     this.localNameDictionary = e.localNameDictionary;
     this.attributes = e.attributes;
-    this.value = EMPTY_STRING;
+    this.cached = EMPTY_STRING;
   }
 
   private startElement(t: number, start: number): void {
@@ -586,10 +596,9 @@ export class BinaryXmlReader implements XmlReader {
       this.arrayPhase = 1;
     } else if (this.arrayPhase === 1) {
       this.offset = this.pos;
-      const v = this.readValue(this.arrayType, this.pos);
       this.setNode("text");
       this.depth = this.stack.length;
-      this.value = v;
+      this.scanText(this.arrayType, this.pos);
       this.arrayPhase = 2;
     } else {
       this.offset = this.pos;
@@ -630,8 +639,15 @@ export class BinaryXmlReader implements XmlReader {
    */
   private readName(): string {
     const at = this.pos;
-    const len = readMultiByteInt31(this.buf, at, this.end);
-    this.pos += mbLen(len);
+    let len: number;
+    const b0 = at < this.end ? this.buf[at]! : 0x80;
+    if (b0 < 0x80) {
+      len = b0;
+      this.pos = at + 1;
+    } else {
+      len = readMultiByteInt31(this.buf, at, this.end);
+      this.pos += mbLen(len);
+    }
     if (len > this.end - this.pos) {
       throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
     }
@@ -899,6 +915,227 @@ export class BinaryXmlReader implements XmlReader {
     }
   }
 
+  /**
+   * Validates the text record `t` (even form, type byte consumed) and moves
+   * past it, building its value only when that is cheap or needed for
+   * validation; otherwise `value` builds it on first access.
+   */
+  private scanText(t: number, at: number): void {
+    const buf = this.buf;
+    let size: number;
+    switch (t) {
+      case 0x80:
+        this.cached = ZERO;
+        return;
+      case 0x82:
+        this.cached = ONE;
+        return;
+      case 0x84:
+        this.cached = FALSE;
+        return;
+      case 0x86:
+        this.cached = TRUE;
+        return;
+      case 0xa8:
+        this.cached = EMPTY_STRING;
+        return;
+      case 0x88:
+        size = 1;
+        break;
+      case 0x8a:
+        size = 2;
+        break;
+      case 0x8c:
+      case 0x90:
+        size = 4;
+        break;
+      case 0x8e:
+      case 0x92:
+      case 0xae:
+      case 0xb2:
+        size = 8;
+        break;
+      case 0xac:
+      case 0xb0:
+        size = 16;
+        break;
+      case 0x94: {
+        this.need(16);
+        const p = this.pos;
+        if (
+          buf[p] !== 0 ||
+          buf[p + 1] !== 0 ||
+          buf[p + 2]! > 28 ||
+          (buf[p + 3] !== 0 && buf[p + 3] !== 0x80)
+        ) {
+          throw new NbfsError("invalid-value", "invalid DECIMAL", p);
+        }
+        size = 16;
+        break;
+      }
+      case 0x96: {
+        this.need(8);
+        const hi = this.dv.getUint32(this.pos + 4, true);
+        const kind = hi >>> 30;
+        const tHi = hi & 0x3fffffff;
+        const lo = this.dv.getUint32(this.pos, true);
+        // MC-NBFX §2.2.3.12: TZ is 0, 1 or 2; a local value holds UTC ticks
+        // (DateTime.ToBinary), which may have wrapped, so only 0 and 1 are range-checked.
+        if (
+          kind > 2 ||
+          (kind !== 2 && (tHi > MAX_TICKS_HI || (tHi === MAX_TICKS_HI && lo > MAX_TICKS_LO)))
+        ) {
+          throw new NbfsError("invalid-value", "DateTime out of range", this.pos);
+        }
+        size = 8;
+        break;
+      }
+      case 0x98:
+      case 0x9a:
+      case 0x9c: {
+        const lenSize = t === 0x98 ? 1 : t === 0x9a ? 2 : 4;
+        this.need(lenSize);
+        const len =
+          lenSize === 1
+            ? buf[this.pos]!
+            : lenSize === 2
+              ? this.dv.getUint16(this.pos, true)
+              : this.dv.getInt32(this.pos, true);
+        if (len < 0) throw new NbfsError("invalid-value", "negative Chars32Text length", this.pos);
+        this.pos += lenSize;
+        if (len > this.end - this.pos) {
+          throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
+        }
+        const start = this.pos;
+        const end = start + len;
+        if (this.skipping) {
+          this.pos = end;
+          this.cached = EMPTY_STRING;
+          return;
+        }
+        let i = start;
+        while (i < end && buf[i]! < 0x80) i++;
+        if (i === end) {
+          if (len > this.q.maxStringContentLength) {
+            throw new NbfsQuotaError("maxStringContentLength", this.q.maxStringContentLength, at);
+          }
+          this.pos = end;
+          this.lazy(0x98, start, len);
+          return;
+        }
+        // Non-ASCII: decode now, which also validates the UTF-8.
+        this.cached = { type: "string", value: this.readUtf8(len, at) };
+        return;
+      }
+      case 0x9e:
+      case 0xa0:
+      case 0xa2: {
+        const lenSize = t === 0x9e ? 1 : t === 0xa0 ? 2 : 4;
+        this.need(lenSize);
+        const len =
+          lenSize === 1
+            ? buf[this.pos]!
+            : lenSize === 2
+              ? this.dv.getUint16(this.pos, true)
+              : this.dv.getInt32(this.pos, true);
+        if (len < 0) throw new NbfsError("invalid-value", "negative Bytes32Text length", this.pos);
+        this.pos += lenSize;
+        if (len > this.q.maxArrayLength) {
+          throw new NbfsQuotaError("maxArrayLength", this.q.maxArrayLength, at);
+        }
+        if (len > this.end - this.pos) {
+          throw new NbfsError("truncated", `${len} bytes of data are truncated`, at);
+        }
+        this.lazy(0x9e, this.pos, len);
+        this.pos += len;
+        return;
+      }
+      case 0xb4: {
+        this.need(1);
+        const b = buf[this.pos]!;
+        if (b > 1) throw new NbfsError("invalid-value", "BoolText value must be 0 or 1", this.pos);
+        this.pos++;
+        this.cached = b === 1 ? TRUE : FALSE;
+        return;
+      }
+      default:
+        // Lists, dictionary strings, UTF-16 text and QNames: built now.
+        this.cached = this.readValue(t, at);
+        return;
+    }
+    this.need(size);
+    this.lazy(t, this.pos, size);
+    this.pos += size;
+  }
+
+  private lazy(kind: number, start: number, len: number): void {
+    this.cached = undefined;
+    this.lazyKind = kind;
+    this.lazyStart = start;
+    this.lazyLen = len;
+  }
+
+  /** Builds the value located by scanText. */
+  private materialize(): XmlValue {
+    const p = this.lazyStart;
+    const dv = this.dv;
+    let v: XmlValue;
+    switch (this.lazyKind) {
+      case 0x88:
+        v = { type: "int32", value: dv.getInt8(p) };
+        break;
+      case 0x8a:
+        v = { type: "int32", value: dv.getInt16(p, true) };
+        break;
+      case 0x8c:
+        v = { type: "int32", value: dv.getInt32(p, true) };
+        break;
+      case 0x8e:
+        v = { type: "int64", value: dv.getBigInt64(p, true) };
+        break;
+      case 0x90:
+        v = { type: "float", value: dv.getFloat32(p, true) };
+        break;
+      case 0x92:
+        v = { type: "double", value: dv.getFloat64(p, true) };
+        break;
+      case 0x94:
+        v = decimalAt(dv, this.buf, p);
+        break;
+      case 0x96: {
+        const raw = dv.getBigUint64(p, true);
+        v = {
+          type: "datetime",
+          value: { ticks: raw & (TWO_POW_62 - 1n), kind: KINDS[Number(raw >> 62n)]! },
+        };
+        break;
+      }
+      case 0x98:
+        v = { type: "string", value: asciiString(this.buf, p, p + this.lazyLen) };
+        break;
+      case 0x9e: {
+        const out = new Uint8Array(this.lazyLen);
+        out.set(this.buf.subarray(p, p + this.lazyLen));
+        v = { type: "base64", value: out };
+        break;
+      }
+      case 0xac:
+        v = { type: "uniqueid", value: guidFromBytes(this.buf, p) };
+        break;
+      case 0xae:
+        v = { type: "timespan", value: dv.getBigInt64(p, true) };
+        break;
+      case 0xb0:
+        v = { type: "guid", value: guidFromBytes(this.buf, p) };
+        break;
+      default:
+        v = { type: "uint64", value: dv.getBigUint64(p, true) };
+        break;
+    }
+    this.cached = v;
+    return v;
+  }
+
   private readDecimal(): XmlValue {
     this.need(16);
     const p = this.pos;
@@ -910,16 +1147,8 @@ export class BinaryXmlReader implements XmlReader {
     if (reserved !== 0 || scale > 28 || (sign !== 0 && sign !== 0x80)) {
       throw new NbfsError("invalid-value", "invalid DECIMAL", p);
     }
-    const hi = dv.getUint32(p + 4, true);
-    const low = dv.getUint32(p + 8, true);
-    const mid = dv.getUint32(p + 12, true);
     this.pos += 16;
-    // Below 2^53 the mantissa is built without BigInt arithmetic.
-    const mantissa =
-      hi === 0 && mid < 0x200000
-        ? BigInt(mid * 0x1_0000_0000 + low)
-        : (BigInt(hi) << 64n) | dv.getBigUint64(p + 8, true);
-    return { type: "decimal", value: { mantissa, scale, negative: sign === 0x80 } };
+    return decimalAt(dv, this.buf, p);
   }
 
   private readList(at: number): XmlValue {
@@ -940,6 +1169,24 @@ export class BinaryXmlReader implements XmlReader {
     }
     return { type: "list", items };
   }
+}
+
+const MAX_TICKS_HI = Number(MAX_DATETIME_TICKS >> 32n);
+const MAX_TICKS_LO = Number(MAX_DATETIME_TICKS & 0xffffffffn);
+
+/** A validated MS-OAUT DECIMAL at p as a value; below 2^53 without BigInt arithmetic. */
+function decimalAt(dv: DataView, buf: Uint8Array, p: number): XmlValue {
+  const hi = dv.getUint32(p + 4, true);
+  const low = dv.getUint32(p + 8, true);
+  const mid = dv.getUint32(p + 12, true);
+  const mantissa =
+    hi === 0 && mid < 0x200000
+      ? BigInt(mid * 0x1_0000_0000 + low)
+      : (BigInt(hi) << 64n) | dv.getBigUint64(p + 8, true);
+  return {
+    type: "decimal",
+    value: { mantissa, scale: buf[p + 2]!, negative: buf[p + 3] === 0x80 },
+  };
 }
 
 function mbLen(v: number): number {
