@@ -161,6 +161,52 @@ export async function runNmfBench(options: NmfBenchOptions = {}): Promise<BenchR
     },
   ];
 
+  // Framing CPU alone, without sockets: the same encode + incremental
+  // decode, 1000 messages per run fed in 64 KB slices.
+  const memI = new NmfInitiator({ mode: Mode.Duplex, via: "net.tcp://h/", encoding: 8 });
+  const memR = new NmfReceiver({ maxMessageSize: Math.max(65536, size) });
+  memI.start();
+  memR.receive(memI.takeOutput());
+  memI.receive(memR.takeOutput());
+  const slices = (parts: Uint8Array[]) => {
+    const all = Buffer.concat(parts);
+    const out: Buffer[] = [];
+    for (let at = 0; at < all.length; at += 65536) out.push(all.subarray(at, at + 65536));
+    return out;
+  };
+  const inMemory: BenchCase[] = [
+    {
+      name: "length-prefixed baseline",
+      bytes: size,
+      opsPerRun: batch,
+      run: () => {
+        const frames: Uint8Array[] = [];
+        for (let i = 0; i < batch; i++) frames.push(frame(payload));
+        let n = 0;
+        const reader = new LengthPrefixedReader(() => n++);
+        for (const s of slices(frames)) reader.push(s);
+        if (n !== batch) throw new Error("baseline lost messages");
+      },
+    },
+    {
+      name: "nmf sized envelopes",
+      bytes: size,
+      opsPerRun: batch,
+      run: () => {
+        const frames: Uint8Array[] = [];
+        for (let i = 0; i < batch; i++) {
+          memI.sendEnvelope(payload);
+          frames.push(memI.takeOutput());
+        }
+        let n = 0;
+        for (const s of slices(frames)) {
+          for (const e of memR.receive(s)) if (e.type === "envelope") n++;
+        }
+        if (n !== batch) throw new Error("nmf lost messages");
+      },
+    },
+  ];
+
   try {
     return await runBench(
       "nmf-framing",
@@ -174,6 +220,11 @@ export async function runNmfBench(options: NmfBenchOptions = {}): Promise<BenchR
           title: `receiver → initiator, ${size} B`,
           reference: "length-prefixed baseline",
           cases: cases(b, a, receiver, initiator),
+        },
+        {
+          title: `in memory, no sockets, ${size} B`,
+          reference: "length-prefixed baseline",
+          cases: inMemory,
         },
       ],
       options.harness,

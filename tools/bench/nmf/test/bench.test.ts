@@ -20,6 +20,8 @@ describe("runNmfBench", () => {
       "initiator → receiver, 1024 B / nmf sized envelopes",
       "receiver → initiator, 1024 B / length-prefixed baseline",
       "receiver → initiator, 1024 B / nmf sized envelopes",
+      "in memory, no sockets, 1024 B / length-prefixed baseline",
+      "in memory, no sockets, 1024 B / nmf sized envelopes",
     ]);
     for (const r of report.results) {
       expect(r.opsPerSec.median).toBeGreaterThan(0);
