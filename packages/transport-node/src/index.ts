@@ -45,3 +45,8 @@ export {
   type NeighborListenerOptions,
   type SecureLinkOptions,
 } from "./secure-link.js";
+export {
+  AddressMonitor,
+  type AddressMonitorEvents,
+  type AddressMonitorOptions,
+} from "./address-monitor.js";

@@ -76,8 +76,12 @@ export function parseIp(text: string): IpAddress {
   }
   const fam = isIP(t);
   if (fam === 4) return { address: t, family: 4, scopeId: 0, bytes: v4Bytes(t) };
-  if (fam === 6)
-    return { address: t.toLowerCase(), family: 6, scopeId, bytes: v6Bytes(t.toLowerCase()) };
+  if (fam === 6) {
+    // Canonical text (RFC 5952: lower case, longest zero run as "::") so
+    // that equal addresses compare equal whatever form they arrived in.
+    const canonical = new URL(`http://[${t}]/`).hostname.slice(1, -1);
+    return { address: canonical, family: 6, scopeId, bytes: v6Bytes(t.toLowerCase()) };
+  }
   throw new TransportError("InvalidAddress", `not an IP address: ${JSON.stringify(text)}`);
 }
 
