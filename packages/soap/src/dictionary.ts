@@ -29,8 +29,14 @@ export const D = Object.freeze({
   RelatesTo: staticString(0x12, "RelatesTo"),
   wsa10Anonymous: staticString(0x14, "http://www.w3.org/2005/08/addressing/anonymous"),
   MessageID: staticString(0x1a, "MessageID"),
+  Id: staticString(0x1c, "Id"),
   Address: staticString(0x2a, "Address"),
   ReplyTo: staticString(0x2c, "ReplyTo"),
+  wsseNs: staticString(
+    0x48,
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
+  ),
+  Security: staticString(0x68, "Security"),
   wsuNs: staticString(
     0x66,
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd",

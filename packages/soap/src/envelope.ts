@@ -12,6 +12,7 @@ import {
   ReceivedHeader,
   writeEprHeader,
   writeHeaderAttributes,
+  writeWsuId,
 } from "./message.js";
 import { valueToBool, valueToString } from "./values.js";
 import { XmlIn, type XmlOut } from "./xmlio.js";
@@ -57,6 +58,7 @@ export function writeEnvelope(out: XmlOut, msg: Message): void {
     out.endElement();
   }
   out.startElement(D.Body, envNs, "s");
+  if (msg.bodyId !== undefined) writeWsuId(out, msg.bodyId);
   msg.body?.(out);
   out.endElement();
   out.endElement();
@@ -173,6 +175,17 @@ export function readEnvelope(reader: XmlReader, options: ReadEnvelopeOptions): M
   }
   inp.expectStart("Body", envNs, "Envelope");
   collect();
+  const bodyAttributes = reader.attributes
+    .filter((a) => !a.isXmlns)
+    .map((a) => ({
+      prefix: a.prefix,
+      localName: a.localName,
+      namespaceUri: a.namespaceUri,
+      value: a.value,
+    }));
+  msg.bodyStart = { prefix: reader.prefix, attributes: bodyAttributes };
+  const id = reader.getAttribute("Id", NS.wsu);
+  if (id !== undefined) msg.bodyId = valueToString(id.value);
   msg.namespaceScope = scope;
   let empty = !inp.enter();
   if (!empty) {

@@ -93,6 +93,7 @@ export {
   ReceivedHeader,
   type RelatesTo,
   SOAP_ROLES,
+  writeWsuId,
 } from "./message.js";
 export {
   addFloodHeaders,
@@ -157,3 +158,13 @@ export {
 } from "./resolver.js";
 export { encodeRelay } from "./relay.js";
 export { remapSessionStrings } from "./remap.js";
+export { canonicalize } from "./c14n.js";
+export {
+  createSecurityHeader,
+  type FloodSignedParts,
+  floodSignedParts,
+  outgoingFloodSignedParts,
+  type ReceivedSignature,
+  readSecuritySignature,
+  type SignedPart,
+} from "./wssec.js";

@@ -13,6 +13,7 @@ import {
   type BufferBudget,
   readElementNode,
   writeElementNode,
+  type XmlAttributeNode,
   type XmlElementNode,
 } from "./infoset.js";
 import { valueToString as valueText } from "./values.js";
@@ -89,6 +90,8 @@ export interface HeaderInit {
   readonly relay?: boolean;
   /** Preferred prefix; default: an in-scope one, else the default namespace. */
   readonly prefix?: string;
+  /** A `wsu:Id` attribute, for headers a WS-Security signature references. */
+  readonly id?: string;
 }
 
 /** Writes the mustUnderstand / role / relay attributes of a header element. */
@@ -112,6 +115,11 @@ export function writeHeaderAttributes(
     out.attribute(D.relay, envNs, (w) => w.writeBool(true), "s");
 }
 
+/** Writes `u:Id="…"` (WS-Security utility namespace) on the element just started. */
+export function writeWsuId(out: XmlOut, id: string): void {
+  out.attribute(D.Id, D.wsuNs, (w) => w.writeString(id), "u");
+}
+
 /** An outgoing header with text or custom content. */
 export function createHeader(init: HeaderInit): Header {
   const name = nameText(init.name);
@@ -125,6 +133,7 @@ export function createHeader(init: HeaderInit): Header {
     writeTo(out: XmlOut, version: MessageVersion) {
       out.startElement(init.name, init.namespace, init.prefix);
       writeHeaderAttributes(out, version, h);
+      if (init.id !== undefined) writeWsuId(out, init.id);
       const v = init.value;
       if (typeof v === "string") out.writer.writeString(v);
       else if (typeof v === "function") v(out);
@@ -199,6 +208,8 @@ export interface MessageInit {
   readonly faultTo?: EndpointAddress;
   readonly headers?: readonly Header[];
   readonly body?: BodyWriter;
+  /** A `wsu:Id` on the Body element, for a WS-Security signature reference. */
+  readonly bodyId?: string;
 }
 
 /** State of an incoming body. */
@@ -226,6 +237,14 @@ export class Message {
   readonly headers: Header[];
   /** Outgoing body content; undefined for an empty body (or an incoming message). */
   body: BodyWriter | undefined;
+  /** `wsu:Id` of the Body element (written on send; read on receipt). */
+  bodyId: string | undefined;
+  /** Prefix and attributes of the received Body element (for canonicalization). */
+  bodyStart:
+    | { readonly prefix: string; readonly attributes: readonly XmlAttributeNode[] }
+    | undefined;
+  /** The body elements after {@link Message.bufferBody}. */
+  bufferedBody: readonly XmlElementNode[] | undefined;
   private incoming: IncomingBody | undefined;
 
   constructor(init: MessageInit = {}) {
@@ -239,6 +258,7 @@ export class Message {
     this.faultTo = init.faultTo;
     this.headers = [...(init.headers ?? [])];
     this.body = init.body;
+    this.bodyId = init.bodyId;
   }
 
   /** Set by the decoders: the received bytes, for relaying without re-encoding. */
@@ -343,6 +363,7 @@ export class Message {
     if (this.incoming.empty) {
       this.incoming.consumed = true;
       this.body = undefined;
+      this.bufferedBody = [];
       return;
     }
     const inp = this.getBodyReader();
@@ -350,6 +371,7 @@ export class Message {
     guardNbfs(() => {
       while (inp.nextChild("Envelope/Body")) nodes.push(readElementNode(inp, budget));
     });
+    this.bufferedBody = nodes;
     this.body = (out) => {
       for (const n of nodes) writeElementNode(out, n);
     };

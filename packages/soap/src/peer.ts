@@ -388,6 +388,16 @@ export interface FloodHeaders {
   readonly peerVia: string;
   /** `Hops` in `ns/HopCount`, when present. */
   readonly hops?: bigint;
+  /**
+   * `wsu:Id`s for the four headers a flood signature covers (MC-PRCH
+   * §3.2.4.1.1); the Hops header is never signed (every relay rewrites it).
+   */
+  readonly ids?: {
+    readonly messageId: string;
+    readonly peerTo: string;
+    readonly peerVia: string;
+    readonly floodMessage: string;
+  };
 }
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -401,15 +411,24 @@ export function createFloodHeaders(h: FloodHeaders): Header[] {
   const id = h.messageId.toLowerCase();
   if (!GUID_RE.test(id))
     throw new SoapError("invalid-argument", `flood MessageID must be a GUID: ${h.messageId}`);
+  const ids = h.ids;
+  const withId = (key: keyof NonNullable<FloodHeaders["ids"]>) =>
+    ids !== undefined ? { id: ids[key] } : {};
   const headers: Header[] = [
     createHeader({
       name: D.MessageID,
       namespace: D.peerNs,
       value: (out) => out.writer.writeUniqueId(id),
+      ...withId("messageId"),
     }),
-    createHeader({ name: D.PeerTo, namespace: D.peerNs, value: h.peerTo }),
-    createHeader({ name: D.PeerVia, namespace: D.peerNs, value: h.peerVia }),
-    createHeader({ name: D.FloodMessage, namespace: D.peerNs, value: D.PeerFlooder }),
+    createHeader({ name: D.PeerTo, namespace: D.peerNs, value: h.peerTo, ...withId("peerTo") }),
+    createHeader({ name: D.PeerVia, namespace: D.peerNs, value: h.peerVia, ...withId("peerVia") }),
+    createHeader({
+      name: D.FloodMessage,
+      namespace: D.peerNs,
+      value: D.PeerFlooder,
+      ...withId("floodMessage"),
+    }),
   ];
   if (h.hops !== undefined) headers.push(createHopsHeader(h.hops));
   return headers;
