@@ -11,6 +11,14 @@ import {
 const SOAP = "http://www.w3.org/2003/05/soap-envelope";
 const WSA = "http://www.w3.org/2005/08/addressing";
 
+// Values are made up front so that encode measures the writer, not BigInt and string building.
+const NAMES = Array.from({ length: 1000 }, (_, k) => `Widget number ${k}`);
+const PRICES = Array.from({ length: 1000 }, (_, k) => ({
+  mantissa: 1999n + BigInt(k),
+  scale: 2,
+  negative: false,
+}));
+
 function write(w, items) {
   w.writeStartElement("s", D("Envelope"), D(SOAP));
   w.writeXmlnsAttribute("a", D(WSA));
@@ -40,10 +48,10 @@ function write(w, items) {
   for (let k = 0; k < items; k++) {
     w.writeStartElement("b", "Item");
     w.writeStartElement("b", "Name");
-    w.writeString(`Widget number ${k}`);
+    w.writeString(NAMES[k]);
     w.writeEndElement();
     w.writeStartElement("b", "Price");
-    w.writeDecimal({ mantissa: 1999n + BigInt(k), scale: 2, negative: false });
+    w.writeDecimal(PRICES[k]);
     w.writeEndElement();
     w.writeStartElement("b", "Quantity");
     w.writeInt32(k * 3);

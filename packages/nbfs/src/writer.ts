@@ -90,7 +90,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   private b64TrailLen = 0;
 
   constructor(options: BinaryWriterOptions = {}) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, options.initialCapacity ?? 1024));
+    this.buf = Buffer.allocUnsafe(Math.max(64, options.initialCapacity ?? 2048));
     this.dict = options.dictionary === undefined ? NBFS_DICTIONARY : options.dictionary;
     this.session = options.session;
     this.lookupStrings = options.lookupStrings ?? false;
@@ -833,6 +833,24 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   /** A String structure (MC-NBFX §2.1.3): MultiByteInt31 length + UTF-8. */
   private putString(s: string): void {
+    const n = s.length;
+    if (n < 0x80) {
+      // Optimistic single pass for short ASCII (the usual name or URI).
+      this.ensure(1 + n * 3);
+      const buf = this.buf;
+      let p = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = n;
+        this.pos = p;
+        return;
+      }
+    }
     const len = utf8LengthStrict(s);
     if (len < 0) loneSurrogate();
     this.ensure(5 + len);
@@ -866,6 +884,25 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       }
       if (c === 0x31) {
         this.putTextType(0x82, 0);
+        return;
+      }
+    }
+    if (n <= 0xff) {
+      // Optimistic single pass for short ASCII text: Chars8Text.
+      this.ensure(2 + n);
+      const buf = this.buf;
+      let p = this.pos + 2;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        this.textNodeOffset = this.pos;
+        buf[this.pos] = 0x98;
+        buf[this.pos + 1] = n;
+        this.pos = p;
         return;
       }
     }
@@ -921,16 +958,21 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     else if (v === 1) this.putTextType(0x82, 0);
     else if (v >= -128 && v <= 127) {
       this.putTextType(0x88, 1);
-      this.buf.writeInt8(v, this.pos);
-      this.pos += 1;
+      this.buf[this.pos++] = v & 0xff;
     } else if (v >= -32768 && v <= 32767) {
       this.putTextType(0x8a, 2);
-      this.buf.writeInt16LE(v, this.pos);
+      this.buf[this.pos] = v & 0xff;
+      this.buf[this.pos + 1] = (v >> 8) & 0xff;
       this.pos += 2;
     } else {
       this.putTextType(0x8c, 4);
-      this.buf.writeInt32LE(v, this.pos);
-      this.pos += 4;
+      const b = this.buf;
+      const p = this.pos;
+      b[p] = v & 0xff;
+      b[p + 1] = (v >> 8) & 0xff;
+      b[p + 2] = (v >> 16) & 0xff;
+      b[p + 3] = (v >>> 24) & 0xff;
+      this.pos = p + 4;
     }
   }
 
@@ -1141,9 +1183,20 @@ function putDecimal(buf: Buffer, p: number, d: Decimal): void {
   if (m <= MAX_SAFE) {
     // Common case: no BigInt arithmetic.
     const n = Number(m);
-    buf.writeUInt32LE(0, p + 4);
-    buf.writeUInt32LE(n % 0x1_0000_0000, p + 8);
-    buf.writeUInt32LE(Math.floor(n / 0x1_0000_0000), p + 12);
+    const lo = n % 0x1_0000_0000;
+    const hi = Math.floor(n / 0x1_0000_0000);
+    buf[p + 4] = 0;
+    buf[p + 5] = 0;
+    buf[p + 6] = 0;
+    buf[p + 7] = 0;
+    buf[p + 8] = lo & 0xff;
+    buf[p + 9] = (lo >>> 8) & 0xff;
+    buf[p + 10] = (lo >>> 16) & 0xff;
+    buf[p + 11] = lo >>> 24;
+    buf[p + 12] = hi & 0xff;
+    buf[p + 13] = (hi >>> 8) & 0xff;
+    buf[p + 14] = (hi >>> 16) & 0xff;
+    buf[p + 15] = hi >>> 24;
   } else {
     buf.writeUInt32LE(Number(m >> 64n), p + 4);
     buf.writeBigUInt64LE(m & 0xffff_ffff_ffff_ffffn, p + 8);
