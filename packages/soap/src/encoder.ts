@@ -3,6 +3,7 @@ import {
   BinaryXmlWriter,
   NBFS_DICTIONARY,
   type ReaderQuotas,
+  resolveQuotas,
   SessionDictionary,
   type StringDictionary,
   TextXmlReader,
@@ -198,6 +199,15 @@ export class BinaryMessageEncoder implements MessageEncoder {
     this.incoming = s?.incoming;
     this.contentType =
       s !== undefined ? "application/soap+msbinsession1" : "application/soap+msbin1";
+  }
+
+  /**
+   * Growth limits of the outgoing session (MC-NBFSE §4; WCF MaxSessionSize
+   * 2048 bytes): past them strings are written inline, as .NET does.
+   */
+  get sessionLimits(): { readonly maxStrings: number; readonly maxBytes: number } {
+    const q = resolveQuotas(this.options.quotas);
+    return { maxStrings: q.maxSessionStrings, maxBytes: q.maxSessionSize };
   }
 
   /** True when MC-NBFSE session strings are in use. */

@@ -140,15 +140,22 @@ function relayBinary(
   return guardNbfs(() => {
     const staged: string[] = [];
     const stagedIds = new Map<string, number>();
+    const limits = target.sessionLimits;
+    let stagedBytes = 0;
     const stage =
       to === undefined
         ? undefined
         : (s: string): number => {
             const existing = to.idOf(s) ?? stagedIds.get(s);
             if (existing !== undefined) return existing;
+            // Past the session limits the string goes inline, as the .NET writer does.
+            const len = Buffer.byteLength(s, "utf8");
+            if (to.count + staged.length >= limits.maxStrings) return -1;
+            if (to.byteSize + stagedBytes + len > limits.maxBytes) return -1;
             const id = to.nextId + staged.length * 2;
             staged.push(s);
             stagedIds.set(s, id);
+            stagedBytes += len;
             return id;
           };
     const doc = remapSessionStrings(bytes, documentStart, from, stage, span, replacement);

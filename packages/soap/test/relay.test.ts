@@ -169,3 +169,17 @@ describe("relaying flood messages with a new hop count", () => {
     );
   });
 });
+
+describe("relay respects the target's session limits", () => {
+  it("writes strings inline once the outgoing session is full (MaxSessionSize)", () => {
+    const inbound = link("session");
+    const received = inbound.rx.decode(inbound.tx.encode(flood("limits", 4n)));
+    // A target whose session can hold only 40 bytes of strings.
+    const tx = new BinaryMessageEncoder({ session: true, quotas: { maxSessionSize: 40 } });
+    const rx = new BinaryMessageEncoder({ session: true, quotas: { maxSessionSize: 40 } });
+    const next = rx.decode(encodeRelay(received, tx, 3n));
+    expect(parseFloodHeaders(next).hops).toBe(3n);
+    expect(readSay(next).text).toBe("limits");
+    expect(tx.outgoing!.byteSize).toBeLessThanOrEqual(40);
+  });
+});
