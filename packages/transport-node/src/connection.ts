@@ -112,6 +112,7 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
   private backlog: NmfEvent[] = [];
   private upgrading = false;
   private sentEnd = false;
+  private receivedEnd = false;
   private readonly handlers: {
     data: (b: Buffer) => void;
     end: () => void;
@@ -408,6 +409,7 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
         this.emit("envelope", e.payload);
         return;
       case "end":
+        this.receivedEnd = true;
         // The peer is closing the session: answer with our End so it closes cleanly.
         if (!this.sentEnd && this.session.sendAllowed) {
           this.sentEnd = true;
@@ -425,7 +427,10 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
         this.finish(errorFromNmf(e.error));
         return;
       case "closed":
-        if (e.clean) this.finish(undefined);
+        // After an End either way, the transport closing ends the session
+        // normally (MC-NMF §3.1.7.1); Mono's WCF, for one, closes the socket
+        // on our End without sending its own.
+        if (e.clean || this.sentEnd || this.receivedEnd) this.finish(undefined);
         else if (!this.isClosed)
           this.finish(new TransportError("ProtocolError", "the session closed abnormally"));
         return;
@@ -612,5 +617,10 @@ function errorFromNmf(e: NmfError): TransportError {
     e.code === "upgrade-name-too-long" ||
     e.code === "fault-too-long" ||
     e.code === "size-too-large";
+  // A peer that vanishes mid-session is a closed link, not a protocol breach.
+  if (e.code === "unexpected-eof")
+    return new TransportError("Closed", `the peer closed the connection: ${e.message}`, {
+      cause: e,
+    });
   return new TransportError(quota ? "QuotaExceeded" : "ProtocolError", e.message, { cause: e });
 }
