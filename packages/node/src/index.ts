@@ -1,2 +1,17 @@
-// @prch/node: nothing is exported yet; see README.md for what this package will hold.
-export {};
+/**
+ * @prch/node — Peer Channel for Node.js: open a node, join a mesh, send and
+ * receive on channels.
+ * @packageDocumentation
+ */
+export { PeerChannel, type PeerChannelEvents, type SendOptions } from "./channel.js";
+export { PeerNodeError, type PeerNodeErrorCode } from "./errors.js";
+export { type MessageBody, ReceivedMessage } from "./message.js";
+export {
+  type Neighbor,
+  PeerNode,
+  type PeerNodeEvents,
+  type PeerNodeOptions,
+  type PeerNodeStats,
+  type NodeSecurityOptions,
+  type Resolver,
+} from "./peer-node.js";

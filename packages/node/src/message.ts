@@ -1,0 +1,99 @@
+import {
+  type BodyWriter,
+  dataContractBody,
+  dcString,
+  type Message,
+  NS,
+  parseFloodHeaders,
+  type XmlOut,
+} from "@prch/soap";
+import { PeerNodeError } from "./errors.js";
+
+/**
+ * What an application may send on a channel:
+ * - a string, written as WCF's DataContractSerializer writes one
+ *   (`<string xmlns="http://schemas.microsoft.com/2003/10/Serialization/">`),
+ * - bytes, written as `<base64Binary>` in the same namespace,
+ * - or a {@link BodyWriter} for full control of the body.
+ */
+export type MessageBody = string | Uint8Array | BodyWriter;
+
+/** The serialization namespace of WCF's primitive roots. */
+const SER = NS.serialization;
+
+export function bodyWriterFor(body: MessageBody): BodyWriter {
+  if (typeof body === "string") return dataContractBody(dcString, "string", SER, body);
+  if (body instanceof Uint8Array) {
+    return (out: XmlOut) => {
+      out.startElement("base64Binary", SER);
+      out.writer.writeBase64(body);
+      out.endElement();
+    };
+  }
+  if (typeof body === "function") return body;
+  throw new PeerNodeError(
+    "InvalidArgument",
+    "a message body is a string, a Uint8Array or a BodyWriter",
+  );
+}
+
+/**
+ * A flood message delivered to a channel. The SOAP message is available for
+ * full access; `text()` and `bytes()` read the bodies written by
+ * `send(string)` and `send(Uint8Array)`. The body can be read once.
+ */
+export class ReceivedMessage {
+  /** The channel URI (PeerVia) the message was sent to. */
+  readonly via: string;
+  /** The application's wsa:Action. */
+  readonly action: string | undefined;
+  /** The flood MessageID, a lowercase GUID. */
+  readonly messageId: string;
+  /** The hop count left when it reached this node, if the sender set one. */
+  readonly hops: bigint | undefined;
+  /** Size of the message as received, in bytes. */
+  readonly size: number;
+  /** The underlying SOAP message (headers, body reader). */
+  readonly message: Message;
+
+  constructor(message: Message, size: number) {
+    const h = parseFloodHeaders(message);
+    this.via = h.peerVia;
+    this.action = message.action;
+    this.messageId = h.messageId;
+    this.hops = typeof h.hops === "bigint" ? h.hops : undefined;
+    this.size = size;
+    this.message = message;
+  }
+
+  /** Reads a body sent as a string. */
+  text(): string {
+    const v = this.message.readBody(dcString, "string", SER);
+    if (v === null) throw new PeerNodeError("ProtocolError", "the message body is nil");
+    return v;
+  }
+
+  /** Reads a body sent as bytes. */
+  bytes(): Uint8Array {
+    const inp = this.message.getBodyReader();
+    const r = inp.reader;
+    if (r.nodeType !== "element" || r.localName !== "base64Binary" || r.namespaceUri !== SER) {
+      throw new PeerNodeError("ProtocolError", "the message body is not a base64Binary element");
+    }
+    const chunks: Uint8Array[] = [];
+    if (!r.isEmptyElement) {
+      while (r.read()) {
+        const t: string = r.nodeType;
+        if (t === "endElement") break;
+        if (t !== "text") continue;
+        const v = r.value;
+        if (v.type === "base64") chunks.push(v.value);
+        else if (v.type === "string") chunks.push(Buffer.from(v.value, "base64"));
+        else throw new PeerNodeError("ProtocolError", "base64Binary holds a non-binary value");
+      }
+    }
+    r.read();
+    this.message.endBody(inp);
+    return Buffer.concat(chunks);
+  }
+}

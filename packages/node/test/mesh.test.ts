@@ -1,0 +1,124 @@
+import { ResolverService } from "@prch/resolver-prcr";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PeerNode, type PeerNodeOptions, PeerNodeError } from "../src/index.js";
+
+// Real sockets on 127.0.0.1: a resolver service and N nodes in one process.
+let resolver: ResolverService;
+const nodes: PeerNode[] = [];
+
+beforeEach(async () => {
+  resolver = new ResolverService({ host: "127.0.0.1", port: 0 });
+  await resolver.listen();
+});
+
+afterEach(async () => {
+  await Promise.allSettled(nodes.splice(0).map((n) => n.close()));
+  await resolver.close();
+});
+
+/** Fast maintenance so meshes form within a test's time; the protocol logic is unchanged. */
+const FAST = { maintenanceIntervalMs: 2_000, maintenanceRetryMs: 300 };
+
+async function openNodes(n: number, extra: Partial<PeerNodeOptions> = {}): Promise<PeerNode[]> {
+  const out: PeerNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const node = await PeerNode.open({
+      meshName: "testmesh",
+      resolver: resolver.address,
+      listen: { host: "127.0.0.1" },
+      config: FAST,
+      ...extra,
+    });
+    nodes.push(node);
+    out.push(node);
+  }
+  return out;
+}
+
+async function until(cond: () => boolean, what: string, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** True when the neighbor graph is connected (every node reaches every other). */
+function connected(ns: readonly PeerNode[]): boolean {
+  const byId = new Map(ns.map((n) => [n.nodeId, n]));
+  const seen = new Set<bigint>([ns[0]!.nodeId]);
+  const todo = [ns[0]!];
+  while (todo.length > 0) {
+    const n = todo.pop()!;
+    for (const nb of n.neighbors()) {
+      if (nb.state !== "Connected" || nb.nodeId === undefined || seen.has(nb.nodeId)) continue;
+      seen.add(nb.nodeId);
+      const next = byId.get(nb.nodeId);
+      if (next !== undefined) todo.push(next);
+    }
+  }
+  return seen.size === ns.length;
+}
+
+describe("PeerNode over real sockets", () => {
+  it("forms a mesh and floods every message to every other node exactly once", async () => {
+    const ns = await openNodes(6);
+    await until(() => connected(ns), "a connected mesh");
+    const uri = "net.p2p://testmesh/chat";
+    const got = ns.map(() => [] as string[]);
+    ns.forEach((n, i) => n.channel(uri).on("message", (m) => got[i]!.push(m.text())));
+    for (const [i, n] of ns.entries()) n.channel(uri).send(`hello from ${i}`);
+    await until(() => got.every((g) => g.length >= ns.length - 1), "every message everywhere");
+    await new Promise((r) => setTimeout(r, 200));
+    got.forEach((g, i) => {
+      const want = ns.map((_, j) => `hello from ${j}`).filter((_, j) => j !== i);
+      expect([...g].sort()).toEqual(want.sort());
+    });
+    const dup = ns.reduce((s, n) => s + n.stats().duplicates, 0);
+    expect(dup).toBeGreaterThanOrEqual(0);
+    expect(ns.every((n) => n.online)).toBe(true);
+  });
+
+  it("carries bytes bodies and respects a hop limit", async () => {
+    const ns = await openNodes(2);
+    await until(() => connected(ns), "a connected pair");
+    const uri = "net.p2p://testmesh/data";
+    const received: Uint8Array[] = [];
+    ns[1]!.channel(uri).on("message", (m) => received.push(m.bytes()));
+    ns[0]!.channel(uri).send(new Uint8Array([0, 1, 2, 255]), { hops: 1 });
+    await until(() => received.length === 1, "the bytes message");
+    expect([...received[0]!]).toEqual([0, 1, 2, 255]);
+  });
+
+  it("delivers through the async iterator", async () => {
+    const ns = await openNodes(2);
+    await until(() => connected(ns), "a connected pair");
+    const uri = "net.p2p://testmesh/iter";
+    const it = ns[1]!.channel(uri)[Symbol.asyncIterator]();
+    ns[0]!.channel(uri).send("one");
+    ns[0]!.channel(uri).send("two");
+    const a = await it.next();
+    const b = await it.next();
+    expect([a.value?.text(), b.value?.text()]).toEqual(["one", "two"]);
+    await it.return?.();
+  });
+
+  it("leaves gracefully: neighbors see LeavingMesh", async () => {
+    const ns = await openNodes(2);
+    await until(() => connected(ns), "a connected pair");
+    const reasons: string[] = [];
+    ns[1]!.on("neighborRemoved", (_id, reason) => reasons.push(reason));
+    await ns[0]!.close();
+    await until(() => reasons.length === 1, "the neighbor to notice");
+    expect(reasons).toEqual(["LeavingMesh"]);
+  });
+
+  it("rejects bad channel URIs and mesh names with typed errors", async () => {
+    const [n] = await openNodes(1);
+    expect(() => n!.channel("net.p2p://othermesh/chat")).toThrow(PeerNodeError);
+    expect(() => n!.channel("not a uri")).toThrow(PeerNodeError);
+    await expect(
+      PeerNode.open({ meshName: "bad name", resolver: resolver.address }),
+    ).rejects.toThrow(PeerNodeError);
+  });
+});
