@@ -7,6 +7,7 @@ const USAGE = `usage: sim <command> [options]
             --seed S (7) --loss P (0) --latency MIN,MAX (5,50)
   figures   10,000-node flood: the engine beside a naive flood-to-all baseline
             --nodes N (10000) --messages K (20) --seed S (2026)
+            --warmup-ms MS (0): background traffic first, so maintenance prunes the mesh
   --json    print JSON instead of a table`;
 
 function parse(argv: string[]): { cmd: string | undefined; flags: Map<string, string> } {
@@ -50,10 +51,12 @@ function main(): void {
     });
     console.log(json ? JSON.stringify(rep, replacer, 2) : renderScenario(rep));
   } else if (cmd === "figures") {
-    const rep = runFigures(num(flags, "nodes", 10_000), num(flags, "messages", 20), {
-      seed: num(flags, "seed", 2026),
-      latencyMs: latency,
-    });
+    const rep = runFigures(
+      num(flags, "nodes", 10_000),
+      num(flags, "messages", 20),
+      { seed: num(flags, "seed", 2026), latencyMs: latency },
+      num(flags, "warmup-ms", 0),
+    );
     console.log(json ? JSON.stringify(rep, replacer, 2) : renderFigures(rep));
   } else {
     console.log(USAGE);
