@@ -153,7 +153,12 @@ export class ReceivedHeader implements Header {
   readonly relay: boolean;
   /** The whole header element. */
   readonly element: XmlElementNode;
-  /** Byte (binary) or UTF-8 byte (text) range of the element in the received document, when known. */
+  /**
+   * Where the element sits in the received document, as the reader reported
+   * it: for binary, the byte offsets of its first record and of the record
+   * after it (exact record boundaries); for text, offsets into the decoded
+   * string (the text reader reports the end of the start tag as `start`).
+   */
   readonly span: { readonly start: number; readonly end: number } | undefined;
   /** Set by consumers (or {@link Message.understand}) once they process the header. */
   understood = false;
