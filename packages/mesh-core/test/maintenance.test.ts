@@ -378,3 +378,32 @@ describe("§3.1.6.4 Referral Sharing mode off", () => {
     expect(sentOn(actions, conn)[0]).toMatchObject({ kind: "Welcome", Referrals: [] });
   });
 });
+
+describe("maintenance connect loop (Windows ConnectAlgorithms)", () => {
+  it("keeps trying referrals after refusals, but at most connectAttemptsPerMaintenance per run", () => {
+    const e = makeEngine({ config: { connectAttemptsPerMaintenance: 5 } });
+    open(e);
+    let pending = ofType(
+      e.handle({ type: "resolverResolved", addresses: [addr(2)] }, 0),
+      "connect",
+    );
+    let attempts = pending.length;
+    for (let round = 0; round < 50 && pending.length > 0; round++) {
+      const next: typeof pending = [];
+      for (const c of pending) {
+        e.handle({ type: "connectionOpened", conn: c.conn, direction: "outgoing" }, 0);
+        const r = 100 + round * 10;
+        const a = recv(e, c.conn, {
+          kind: "Refuse",
+          Reason: "NodeBusy",
+          Referrals: [0, 1, 2].map((k) => ({ NodeId: BigInt(r + k), Address: addr(r + k) })),
+        });
+        next.push(...ofType(a, "connect"));
+      }
+      attempts += next.length;
+      pending = next;
+    }
+    expect(attempts).toBe(5);
+    expect(e.neighborCount).toBe(0);
+  });
+});
