@@ -24,10 +24,11 @@ const XSI = sessionString(NS.xsi);
  */
 export class XmlOut {
   readonly writer: XmlWriter;
-  // One list of [prefix, namespace] pairs per open element, innermost last.
-  private readonly scopes: Array<Array<[string, string]>> = [
-    [["xml", "http://www.w3.org/XML/1998/namespace"]],
-  ];
+  // In-scope bindings as parallel arrays, innermost last; `marks` holds the
+  // binding count at the start of each open element (no per-element allocation).
+  private readonly prefixes: string[] = ["xml"];
+  private readonly uris: string[] = ["http://www.w3.org/XML/1998/namespace"];
+  private readonly marks: number[] = [];
 
   constructor(writer: XmlWriter) {
     this.writer = writer;
@@ -35,33 +36,33 @@ export class XmlOut {
 
   /** The prefix currently bound to `ns`, if any (the default namespace counts as ""). */
   lookupPrefix(ns: string): string | undefined {
-    const seen = new Set<string>();
-    for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const scope = this.scopes[i]!;
-      for (let j = scope.length - 1; j >= 0; j--) {
-        const [p, u] = scope[j]!;
-        if (seen.has(p)) continue;
-        seen.add(p);
-        if (u === ns) return p;
+    const { prefixes, uris } = this;
+    for (let i = uris.length - 1; i >= 0; i--) {
+      if (uris[i] !== ns) continue;
+      const p = prefixes[i]!;
+      // Usable only if no inner binding shadows the prefix.
+      let shadowed = false;
+      for (let k = i + 1; k < prefixes.length; k++) {
+        if (prefixes[k] === p) {
+          shadowed = true;
+          break;
+        }
       }
+      if (!shadowed) return p;
     }
     return undefined;
   }
 
   /** The namespace bound to `prefix`, if any. */
   lookupNamespace(prefix: string): string | undefined {
-    for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const scope = this.scopes[i]!;
-      for (let j = scope.length - 1; j >= 0; j--) {
-        const [p, u] = scope[j]!;
-        if (p === prefix) return u;
-      }
-    }
+    const { prefixes, uris } = this;
+    for (let i = prefixes.length - 1; i >= 0; i--) if (prefixes[i] === prefix) return uris[i];
     return prefix === "" ? "" : undefined;
   }
 
   private bind(prefix: string, ns: string): void {
-    this.scopes[this.scopes.length - 1]!.push([prefix, ns]);
+    this.prefixes.push(prefix);
+    this.uris.push(ns);
   }
 
   /**
@@ -72,15 +73,17 @@ export class XmlOut {
     const nsText = nameText(ns);
     let p = prefix;
     if (p === undefined) p = this.lookupPrefix(nsText) ?? "";
-    this.scopes.push([]);
+    this.marks.push(this.prefixes.length);
     if (this.lookupNamespace(p) !== nsText) this.bind(p, nsText);
     this.writer.writeStartElement(p, localName, ns);
   }
 
   endElement(): void {
-    if (this.scopes.length <= 1) throw new SoapError("invalid-argument", "no open element to end");
+    const mark = this.marks.pop();
+    if (mark === undefined) throw new SoapError("invalid-argument", "no open element to end");
     this.writer.writeEndElement();
-    this.scopes.pop();
+    this.prefixes.length = mark;
+    this.uris.length = mark;
   }
 
   /** `xmlns:prefix="ns"` on the element just started, unless that binding is in scope. */
@@ -107,7 +110,7 @@ export class XmlOut {
         break;
       }
     }
-    prefix ??= `d${this.scopes.length}p1`;
+    prefix ??= `d${this.marks.length}p1`;
     this.writer.writeXmlnsAttribute(prefix, ns);
     this.bind(prefix, nsText);
     return prefix;
@@ -160,7 +163,7 @@ export class XmlOut {
 
   /** Number of open elements. */
   get depth(): number {
-    return this.scopes.length - 1;
+    return this.marks.length;
   }
 }
 
