@@ -236,18 +236,23 @@ function parse<T>(
   return v;
 }
 
+/** Reads a received Register request (action and body `Register`). */
 export function parseRegister(msg: Message): RegisterInfo {
   return parse(msg, [RESOLVER_ACTIONS.register], dcRegisterInfo, "Register");
 }
+/** Reads a received Update request (body element `UpdateInfo`). */
 export function parseUpdate(msg: Message): UpdateInfo {
   return parse(msg, [RESOLVER_ACTIONS.update], dcUpdateInfo, "UpdateInfo");
 }
+/** Reads a received Resolve request. */
 export function parseResolve(msg: Message): ResolveInfo {
   return parse(msg, [RESOLVER_ACTIONS.resolve], dcResolveInfo, "Resolve");
 }
+/** Reads a received Refresh request. */
 export function parseRefresh(msg: Message): RefreshInfo {
   return parse(msg, [RESOLVER_ACTIONS.refresh], dcRefreshInfo, "Refresh");
 }
+/** Reads a received Unregister request. */
 export function parseUnregister(msg: Message): UnregisterInfo {
   return parse(msg, [RESOLVER_ACTIONS.unregister], dcUnregisterInfo, "Unregister");
 }
@@ -273,12 +278,15 @@ export function parseRegisterResponse(msg: Message): RegisterResponseInfo {
     "RegisterResponse",
   );
 }
+/** Reads a ResolveResponse. */
 export function parseResolveResponse(msg: Message): ResolveResponseInfo {
   return parse(msg, [RESOLVER_ACTIONS.resolveResponse], dcResolveResponseInfo, "ResolveResponse");
 }
+/** Reads a RefreshResponse. */
 export function parseRefreshResponse(msg: Message): RefreshResponseInfo {
   return parse(msg, [RESOLVER_ACTIONS.refreshResponse], dcRefreshResponseInfo, "RefreshResponse");
 }
+/** Reads the GetServiceSettings reply (body element `ServiceSettings`). */
 export function parseServiceSettingsResponse(msg: Message): ServiceSettingsResponseInfo {
   return parse(
     msg,
