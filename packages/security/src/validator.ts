@@ -44,8 +44,21 @@ export interface CertificateValidatorOptions {
   readonly requiredExtendedKeyUsages?: readonly string[];
   /** Longest path accepted, leaf and root included. Default 8. */
   readonly maxPathLength?: number;
-  /** Final say of the application. */
+  /** Final say of the application. Called on every validation, cached or not. */
   readonly callback?: CertificateCallback;
+  /**
+   * How many validated chains to remember (default 256; 0 turns it off). A
+   * remembered chain skips path building, parsing and signature checks while
+   * `now` stays inside the validity of every certificate on its path — a
+   * signed mesh validates the same few signers for every flood.
+   */
+  readonly cacheSize?: number;
+}
+
+interface CachedPath {
+  readonly path: X509Certificate[];
+  readonly from: number;
+  readonly to: number;
 }
 
 /** SHA-256 pin (base64) of a certificate's SubjectPublicKeyInfo. */
@@ -106,6 +119,7 @@ function checkCaUsage(ca: X509Certificate, remainingBelow: number): void {
 export class CertificateValidator {
   private readonly roots: X509Certificate[];
   private readonly opts: CertificateValidatorOptions;
+  private readonly cache = new Map<string, CachedPath>();
 
   constructor(opts: CertificateValidatorOptions) {
     this.roots = (opts.roots ?? []).map(toX509);
@@ -129,12 +143,22 @@ export class CertificateValidator {
    * {@link SecurityError} saying why not.
    */
   validate(chain: readonly CertificateInput[], now: Date): X509Certificate[] {
-    const maxLen = this.opts.maxPathLength ?? 8;
     if (chain.length === 0)
       throw new SecurityError("no-peer-certificate", "peer sent no certificate");
     if (chain.length > 32)
       throw new SecurityError("quota-exceeded", "peer sent more than 32 certificates");
     const certs = chain.map(toX509);
+    const key = certs.map((c) => c.fingerprint256).join("/");
+    const t = now.getTime();
+    const hit = this.cache.get(key);
+    const path = hit && t >= hit.from && t <= hit.to ? hit.path : this.buildPath(certs, now, key);
+    this.runCallback(path, now);
+    return path;
+  }
+
+  /** Everything but the application callback; remembers the result. */
+  private buildPath(certs: X509Certificate[], now: Date, key: string): X509Certificate[] {
+    const maxLen = this.opts.maxPathLength ?? 8;
     const leaf = certs[0]!;
     const pool = certs.slice(1);
     const path: X509Certificate[] = [leaf];
@@ -182,6 +206,23 @@ export class CertificateValidator {
         throw new SecurityError("pin-mismatch", "no certificate in the path matches a pin");
       }
     }
+    const limit = this.opts.cacheSize ?? 256;
+    if (limit > 0) {
+      if (this.cache.size >= limit) {
+        const oldest = this.cache.keys().next();
+        if (!oldest.done) this.cache.delete(oldest.value);
+      }
+      this.cache.set(key, {
+        path,
+        from: Math.max(...path.map((c) => new Date(c.validFrom).getTime())),
+        to: Math.min(...path.map((c) => new Date(c.validTo).getTime())),
+      });
+    }
+    return path;
+  }
+
+  private runCallback(path: X509Certificate[], now: Date): void {
+    const leaf = path[0]!;
     if (this.opts.callback) {
       let verdict: boolean | string;
       try {
@@ -196,7 +237,6 @@ export class CertificateValidator {
         );
       }
     }
-    return path;
   }
 
   private checkLeafUsage(leaf: X509Certificate): void {

@@ -109,6 +109,36 @@ describe("CertificateValidator", () => {
     expect(codeOf(() => codeSigning.validate(chainOf("cert-node1"), NOW))).toBe("bad-key-usage");
   });
 
+  it("remembers validated chains only while every certificate is valid; the callback runs every time", () => {
+    let calls = 0;
+    for (const cacheSize of [256, 0]) {
+      const pinned = new CertificateValidator({
+        pins: [spkiPin(fixturePem("cert-expired"))],
+        callback: () => {
+          calls++;
+          return true;
+        },
+        cacheSize,
+      });
+      const chain = chainOf("cert-expired").slice(0, 1);
+      expect(codeOf(() => pinned.validate(chain, new Date("2019-06-01T00:00:00Z")))).toBe("ok");
+      expect(codeOf(() => pinned.validate(chain, new Date("2019-07-01T00:00:00Z")))).toBe("ok");
+      expect(codeOf(() => pinned.validate(chain, new Date("2021-01-01T00:00:00Z")))).toBe(
+        "certificate-expired",
+      );
+      expect(codeOf(() => pinned.validate(chain, new Date("2018-01-01T00:00:00Z")))).toBe(
+        "certificate-not-yet-valid",
+      );
+    }
+    expect(calls).toBe(4);
+    // a cached good chain does not vouch for a different chain with the same leaf
+    const v2 = new CertificateValidator({ roots: [root] });
+    expect(codeOf(() => v2.validate(chainOf("cert-node2"), NOW))).toBe("ok");
+    expect(codeOf(() => v2.validate(chainOf("cert-node2").slice(0, 1), NOW))).toBe(
+      "untrusted-certificate",
+    );
+  });
+
   it("will not be built without any source of trust", () => {
     expect(() => new CertificateValidator({})).toThrow(SecurityError);
   });
