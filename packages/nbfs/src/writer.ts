@@ -85,6 +85,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   private stagedIds: Map<string, number> | undefined;
   private stagedBytes = 0;
   private result: Uint8Array | undefined;
+  private finished = false;
   // Base64 bytes held back until a whole 3-byte group or the next node.
   private b64Trail: Uint8Array = EMPTY_BYTES;
   private b64TrailLen = 0;
@@ -115,6 +116,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.result !== undefined) this.buf = Buffer.allocUnsafe(this.buf.length);
     this.stagedBytes = 0;
     this.result = undefined;
+    this.finished = false;
   }
 
   /** Bytes written so far (the document without its StringTable). */
@@ -279,9 +281,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   finish(): void {
-    if (this.result !== undefined) return;
+    if (this.finished) return;
     if (this.state === State.Attribute) this.writeEndAttribute();
     while (this.open.length > 0) this.writeEndElement();
+    if (this.b64TrailLen > 0) this.flushBase64();
+    this.finished = true;
   }
 
   toBytes(): Uint8Array {
@@ -665,8 +669,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   // ---- internals -------------------------------------------------------
 
   private checkWritable(): void {
-    if (this.result !== undefined)
-      throw new NbfsError("invalid-state", "document already finished");
+    if (this.finished) throw new NbfsError("invalid-state", "document already finished");
   }
 
   /** Records an attribute value part (several parts make one text record). */

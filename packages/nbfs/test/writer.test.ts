@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import {
+  BinaryXmlReader,
+  BinaryXmlWriter,
+  binaryToText,
+  NbfsError,
+  TextXmlWriter,
+  type XmlWriter,
+} from "../src/index.js";
+import { toHex } from "./helpers.js";
+
+function bytesOf(fn: (w: BinaryXmlWriter) => void): string {
+  const w = new BinaryXmlWriter();
+  w.writeStartElement("", "e");
+  fn(w);
+  return toHex(w.toBytes()).slice("40 01 65 ".length);
+}
+
+describe("BinaryXmlWriter record choice", () => {
+  it("integers by magnitude", () => {
+    expect(bytesOf((w) => w.writeInt32(0))).toBe("81");
+    expect(bytesOf((w) => w.writeInt32(1))).toBe("83");
+    expect(bytesOf((w) => w.writeInt32(-1))).toBe("89 ff");
+    expect(bytesOf((w) => w.writeInt32(128))).toBe("8b 80 00");
+    expect(bytesOf((w) => w.writeInt32(-32769))).toBe("8d ff 7f ff ff");
+    expect(bytesOf((w) => w.writeInt64(2147483648n))).toBe("8f 00 00 00 80 00 00 00 00");
+    expect(bytesOf((w) => w.writeInt64(-5n))).toBe("89 fb");
+    expect(bytesOf((w) => w.writeUInt64(2n ** 64n - 1n))).toBe("b3 ff ff ff ff ff ff ff ff");
+    expect(bytesOf((w) => w.writeUInt64(7n))).toBe("89 07");
+  });
+
+  it("floats and doubles as XmlBinaryNodeWriter does", () => {
+    expect(bytesOf((w) => w.writeFloat(2))).toBe("89 02");
+    expect(bytesOf((w) => w.writeFloat(40000))).toBe("91 00 40 1c 47");
+    expect(bytesOf((w) => w.writeFloat(1.1))).toBe("91 cd cc 8c 3f");
+    expect(bytesOf((w) => w.writeDouble(0.5))).toBe("91 00 00 00 3f");
+    expect(bytesOf((w) => w.writeDouble(3))).toBe("89 03");
+    expect(bytesOf((w) => w.writeDouble(0.1))).toBe("93 9a 99 99 99 99 99 b9 3f");
+    expect(bytesOf((w) => w.writeDouble(Number.NaN))).toBe("93 00 00 00 00 00 00 f8 7f");
+    expect(bytesOf((w) => w.writeDouble(Number.POSITIVE_INFINITY))).toBe("91 00 00 80 7f");
+  });
+
+  it("strings: Zero/One, Chars8/16, UnicodeChars when UTF-8 is over twice as long", () => {
+    expect(bytesOf((w) => w.writeString("0"))).toBe("81");
+    expect(bytesOf((w) => w.writeString("1"))).toBe("83");
+    expect(bytesOf((w) => w.writeString("ab"))).toBe("99 02 61 62");
+    expect(bytesOf((w) => w.writeString(""))).toBe("01");
+    expect(bytesOf((w) => w.writeString("x".repeat(300)))).toMatch(/^9b 2c 01 78/);
+    // "€€" is 6 UTF-8 bytes for 2 characters (6/2 = 3 > 2): UnicodeChars8Text.
+    expect(bytesOf((w) => w.writeString("€€"))).toBe("b7 04 ac 20 ac 20");
+    // "é" is 2 bytes for 1 character (2/2 = 1, not > 1): Chars8Text.
+    expect(bytesOf((w) => w.writeString("é"))).toBe("99 02 c3 a9");
+  });
+
+  it("base64: whole groups, then the leftover bytes", () => {
+    expect(bytesOf((w) => w.writeBase64(Uint8Array.of(1, 2, 3)))).toBe("9f 03 01 02 03");
+    expect(bytesOf((w) => w.writeBase64(Uint8Array.of(1, 2)))).toBe("9f 02 01 02");
+    expect(
+      bytesOf((w) => {
+        w.writeBase64(Uint8Array.of(1, 2));
+        w.writeBase64(Uint8Array.of(3, 4));
+      }),
+    ).toBe("9e 03 01 02 03 9f 01 04");
+    expect(bytesOf((w) => w.writeBase64(new Uint8Array(0)))).toBe("01");
+  });
+
+  it("attribute values: several writes make one record; empty is EmptyText", () => {
+    const h = bytesOf((w) => {
+      w.writeStartAttribute("", "a");
+      w.writeString("x");
+      w.writeInt32(5);
+      w.writeEndAttribute();
+      w.writeStartAttribute("", "b");
+      w.writeEndAttribute();
+      w.writeStartAttribute("", "c");
+      w.writeInt32(300);
+      w.writeEndAttribute();
+    });
+    expect(h).toBe("04 01 61 98 02 78 35 04 01 62 a8 04 01 63 8a 2c 01 01");
+  });
+
+  it("QName: QNameDictionaryText for a letter prefix and a dictionary name, text otherwise", () => {
+    expect(bytesOf((w) => w.writeQName("s", { id: 0x02, value: "Envelope" }))).toBe("bd 12 02");
+    expect(bytesOf((w) => w.writeQName("pre", { id: 0x02, value: "Envelope" }))).toMatch(/^99 0c/);
+    expect(bytesOf((w) => w.writeQName("s", "NotInDictionary"))).toMatch(/^99 11 73 3a/);
+  });
+
+  it("lists and UniqueIds", () => {
+    expect(
+      bytesOf((w) =>
+        w.writeList([
+          { type: "int32", value: 123 },
+          { type: "string", value: "hello" },
+          { type: "bool", value: true },
+        ]),
+      ),
+    ).toBe("a4 88 7b 98 05 68 65 6c 6c 6f 86 a6 01");
+    expect(bytesOf((w) => w.writeUniqueId("urn:uuid:33221100-5544-7766-8899-AABBCCDDEEFF"))).toBe(
+      "ad 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff",
+    );
+    expect(bytesOf((w) => w.writeUniqueId("uuid:not-a-guid;id=1"))).toMatch(/^99 14 75 75/);
+  });
+
+  it("declares namespaces once, after the attributes, and only where needed", () => {
+    const w = new BinaryXmlWriter();
+    w.writeStartElement("p", "a", "urn:p");
+    w.writeAttributeString("i", "nil", "http://www.w3.org/2001/XMLSchema-instance", "true");
+    w.writeStartElement("p", "b", "urn:p");
+    w.writeEndElement();
+    w.writeEndElement();
+    expect(binaryToText(w.toBytes())).toBe(
+      '<p:a i:nil="true" xmlns:p="urn:p" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><p:b/></p:a>',
+    );
+  });
+});
+
+describe("writer misuse throws NbfsError", () => {
+  const writers: [string, () => XmlWriter][] = [
+    ["binary", () => new BinaryXmlWriter()],
+    ["text", () => new TextXmlWriter()],
+  ];
+  for (const [name, make] of writers) {
+    it(`${name}: state errors`, () => {
+      expect(() => make().writeEndElement()).toThrow(NbfsError);
+      expect(() => make().writeString("x")).toThrow(/outside the root/);
+      expect(() => {
+        const w = make();
+        w.writeStartElement("", "a");
+        w.writeString("x");
+        w.writeAttributeString("", "b", undefined, "c");
+      }).toThrow(/attribute outside a start element/);
+      expect(() => {
+        const w = make();
+        w.writeStartElement("q", "a");
+        w.writeString("x");
+      }).toThrow(/not declared/);
+      expect(() => {
+        const w = make();
+        w.writeStartElement("p", "a", "urn:1");
+        w.writeXmlnsAttribute("p", "urn:2");
+      }).toThrow(/already bound/);
+      expect(() => {
+        const w = make();
+        w.writeStartElement("", "a");
+        w.finish();
+        w.writeStartElement("", "b");
+      }).toThrow(/finished/);
+    });
+  }
+
+  it("binary: values out of range and lone surrogates", () => {
+    const w = new BinaryXmlWriter();
+    w.writeStartElement("", "a");
+    expect(() => w.writeInt32(2 ** 31)).toThrow(NbfsError);
+    expect(() => w.writeInt32(1.5)).toThrow(NbfsError);
+    expect(() => w.writeInt64(2n ** 63n)).toThrow(NbfsError);
+    expect(() => w.writeUInt64(-1n)).toThrow(NbfsError);
+    expect(() => w.writeDecimal({ mantissa: 2n ** 96n, scale: 0, negative: false })).toThrow(
+      NbfsError,
+    );
+    expect(() => w.writeDecimal({ mantissa: 1n, scale: 29, negative: false })).toThrow(NbfsError);
+    expect(() => w.writeGuid("nope")).toThrow(NbfsError);
+    expect(() => w.writeString("a\ud800b")).toThrow(/lone surrogate/);
+    expect(() => w.writeDateTime({ ticks: -1n, kind: "utc" })).toThrow(NbfsError);
+  });
+
+  it("a document written after errors is still well formed", () => {
+    const w = new BinaryXmlWriter();
+    w.writeStartElement("", "a");
+    expect(() => w.writeInt32(2 ** 40)).toThrow(NbfsError);
+    w.writeInt32(7);
+    const r = new BinaryXmlReader(w.toBytes());
+    r.read();
+    expect(r.readElementContentAsValue()).toEqual({ type: "int32", value: 7 });
+  });
+});
