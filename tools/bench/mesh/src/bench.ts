@@ -10,6 +10,7 @@ import {
   reportJson,
   summariseGroup,
 } from "./report.js";
+import { runIsolated } from "./isolated.js";
 import { FULL_WORKLOAD, QUICK_WORKLOAD, type RunResult, runWorkload } from "./workload.js";
 
 /**
@@ -20,7 +21,10 @@ import { FULL_WORKLOAD, QUICK_WORKLOAD, type RunResult, runWorkload } from "./wo
 export async function runMeshBench(
   args: MeshArgs,
   log: (line: string) => void = console.log,
+  options: { readonly isolate?: boolean } = {},
 ): Promise<MeshReport> {
+  // Isolated (worker-thread) runs need the built worker.js; tests run in-thread.
+  const isolate = options.isolate ?? true;
   const workload = args.quick ? QUICK_WORKLOAD : FULL_WORKLOAD;
   const impls = resolveImpls(args.impls);
   const groups: GroupResult[] = [];
@@ -38,7 +42,9 @@ export async function runMeshBench(
         const seed = args.seed + k;
         log(`${impl.name} N=${n} run ${k + 1}/${args.runs} (seed ${seed}) …`);
         try {
-          const r = await runWorkload(impl, n, seed, workload);
+          const r = isolate
+            ? await runIsolated(impl.name, n, seed, workload)
+            : await runWorkload(impl, n, seed, workload);
           runs.push(r);
           const t = r.throughput;
           log(

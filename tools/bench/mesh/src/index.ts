@@ -36,3 +36,13 @@ export {
   type ThroughputResult,
   type WorkloadOptions,
 } from "./workload.js";
+export { runIsolated } from "./isolated.js";
+export {
+  Ended,
+  PhaseLog,
+  type RunShape,
+  RunLog,
+  Stage,
+} from "./run-log.js";
+export type { WorkerInput, WorkerMessage } from "./worker.js";
+export { executeRun, type RunExtras, resultFromLog } from "./workload.js";

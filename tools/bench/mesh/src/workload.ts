@@ -1,6 +1,6 @@
-import { performance } from "node:perf_hooks";
-import type { Mesh, MeshImpl, WireStats } from "./impl.js";
+import type { Mesh, MeshImpl } from "./impl.js";
 import { makePayload, Phase, payloadPhase, payloadSeq } from "./payload.js";
+import { Ended, now, type PhaseLog, RunLog, Stage } from "./run-log.js";
 import { makeTopology } from "./topology.js";
 import { censoredQuantile, DeliveryTracker } from "./tracker.js";
 
@@ -82,8 +82,12 @@ export interface PhaseCosts {
   readonly bytesPerDelivery: number;
   /** Process CPU time (user + system) per delivery, µs. */
   readonly cpuPerDeliveryUs: number;
-  /** Why the phase ended. */
-  readonly ended: "complete" | "cap" | "idle";
+  /**
+   * Why the phase ended: every delivery made, the cap, the mesh went quiet, or
+   * "stopped" — the mesh starved its own event loop past the cap and the
+   * benchmark terminated it (isolated runs only).
+   */
+  readonly ended: "complete" | "cap" | "idle" | "stopped";
 }
 
 export interface LatencyResult extends PhaseCosts {
@@ -137,11 +141,11 @@ async function pollUntil(done: () => boolean, timeoutMs: number, stepMs = 20): P
   return done();
 }
 
-/** Resolves to `p`'s value, or to `null` once `deadline` (performance.now() time) has passed. */
+/** Resolves to `p`'s value, or to `null` once `deadline` (a `now()` time) has passed. */
 async function beforeDeadline<T>(p: Promise<T>, deadline: number): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((r) => {
-    timer = setTimeout(() => r(null), Math.max(0, deadline - performance.now()));
+    timer = setTimeout(() => r(null), Math.max(0, deadline - now()));
   });
   try {
     return await Promise.race([p, late]);
@@ -151,54 +155,27 @@ async function beforeDeadline<T>(p: Promise<T>, deadline: number): Promise<T | n
 }
 
 /** Waits until the tracker is complete, the cap passes, or the mesh goes quiet after sending. */
-function waitPhaseEnd(
-  tracker: DeliveryTracker,
-  startedAt: number,
-  senderDoneAt: number,
-  o: WorkloadOptions,
-): Promise<PhaseCosts["ended"]> {
+function waitPhaseEnd(phase: PhaseLog, o: WorkloadOptions): Promise<Exclude<Ended, 0>> {
+  const tracker = phase.tracker;
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
-    const finish = (why: PhaseCosts["ended"]) => {
+    const finish = (why: Exclude<Ended, 0>) => {
       if (settled) return;
       settled = true;
       clearInterval(timer);
       resolve(why);
     };
-    tracker.whenComplete(() => finish("complete"));
+    tracker.whenComplete(() => finish(Ended.Complete));
     if (settled) return;
     timer = setInterval(() => {
-      const now = performance.now();
-      const quietSince = Math.max(
-        senderDoneAt,
-        Number.isNaN(tracker.lastDeliveryAt) ? 0 : tracker.lastDeliveryAt,
-      );
-      if (now - startedAt >= o.phaseCapMs) finish("cap");
-      else if (now - quietSince >= o.idleMs) finish("idle");
+      const t = now();
+      const last = tracker.lastDeliveryAt;
+      const quietSince = Math.max(phase.sendEndAt, Number.isNaN(last) ? 0 : last);
+      if (t >= tracker.cutoff) finish(Ended.Cap);
+      else if (t - quietSince >= o.idleMs) finish(Ended.Idle);
     }, 50);
   });
-}
-
-function costs(
-  tracker: DeliveryTracker,
-  wire0: WireStats,
-  wire1: WireStats,
-  cpu: NodeJS.CpuUsage,
-  ended: PhaseCosts["ended"],
-): PhaseCosts {
-  const d = tracker.deliveredAll;
-  const per = (x: number) => (d === 0 ? Number.NaN : x / d);
-  return {
-    delivered: tracker.delivered,
-    late: tracker.late,
-    expected: tracker.expected,
-    loss: 1 - tracker.delivered / tracker.expected,
-    copiesPerDelivery: per(wire1.copies - wire0.copies),
-    bytesPerDelivery: per(wire1.bytes - wire0.bytes),
-    cpuPerDeliveryUs: per(cpu.user + cpu.system),
-    ended,
-  };
 }
 
 /** Waits until no message copy arrived for `quietMs` (bounded by `drainCapMs`). */
@@ -209,21 +186,30 @@ async function drain(mesh: Mesh, o: WorkloadOptions): Promise<void> {
   let quietFor = 0;
   for (let i = 0; i < steps && quietFor < o.quietMs; i++) {
     await sleep(stepMs);
-    const now = mesh.wireStats().copies;
-    quietFor = now === last ? quietFor + stepMs : 0;
-    last = now;
+    const copies = mesh.wireStats().copies;
+    quietFor = copies === last ? quietFor + stepMs : 0;
+    last = copies;
   }
 }
 
 /** Routes deliveries to the tracker of the phase the message belongs to. */
 class Router {
   readonly #trackers: (DeliveryTracker | null)[] = [null, null, null, null];
-  set(phase: Phase, t: DeliveryTracker | null): void {
+  readonly #logs: (PhaseLog | null)[] = [null, null, null, null];
+  readonly #wire: () => ReturnType<Mesh["wireStats"]>;
+  constructor(mesh: Mesh) {
+    this.#wire = () => mesh.wireStats();
+  }
+  set(phase: Phase, t: DeliveryTracker | null, log: PhaseLog | null = null): void {
     this.#trackers[phase] = t;
+    this.#logs[phase] = log;
   }
   readonly deliver = (node: number, data: Uint8Array): void => {
-    const t = this.#trackers[payloadPhase(data)];
-    if (t != null) t.record(node, payloadSeq(data), performance.now());
+    const phase = payloadPhase(data);
+    const t = this.#trackers[phase];
+    if (t == null) return;
+    t.record(node, payloadSeq(data), now());
+    this.#logs[phase]?.maybeSnapshot(this.#wire);
   };
 }
 
@@ -232,7 +218,7 @@ async function probe(mesh: Mesh, router: Router, o: WorkloadOptions): Promise<bo
   router.set(Phase.Probe, t);
   try {
     for (let i = 0; i < o.probes; i++) {
-      t.sentAt[i] = performance.now();
+      t.sentAt[i] = now();
       await mesh.publish(o.sender, makePayload(Phase.Probe, i, o.messageSize));
       if (await pollUntil(() => t.perMessage[i] === t.receivers, o.probeTimeoutMs)) return true;
     }
@@ -242,90 +228,174 @@ async function probe(mesh: Mesh, router: Router, o: WorkloadOptions): Promise<bo
   }
 }
 
-async function latencyPhase(
+/** Sends on the latency schedule (or flat out when `intervalMs` is 0) until done or the cap. */
+async function sendPhase(
   mesh: Mesh,
-  router: Router,
+  log: PhaseLog,
+  phase: Phase,
+  count: number,
+  intervalMs: number,
   o: WorkloadOptions,
-): Promise<LatencyResult> {
-  const t = new DeliveryTracker(mesh.size, o.latencyCount, o.sender);
-  router.set(Phase.Latency, t);
-  const wire0 = mesh.wireStats();
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  const deadline = start + o.phaseCapMs;
-  t.cutoff = deadline;
-  for (let i = 0; i < o.latencyCount; i++) {
+): Promise<void> {
+  const t = log.tracker;
+  const start = log.startAt;
+  for (let i = 0; i < count; i++) {
     // Absolute schedule: a slow publish delays one message, not all later ones.
-    await sleep(start + i * o.latencyIntervalMs - performance.now());
-    if (performance.now() >= deadline) break;
-    const payload = makePayload(Phase.Latency, i, o.messageSize);
-    t.sentAt[i] = performance.now();
-    if ((await beforeDeadline(mesh.publish(o.sender, payload), deadline)) === null) break;
+    if (intervalMs > 0) await sleep(start + i * intervalMs - now());
+    if (now() >= t.cutoff) break;
+    const payload = makePayload(phase, i, o.messageSize);
+    t.sentAt[i] = now();
+    if ((await beforeDeadline(mesh.publish(o.sender, payload), t.cutoff)) === null) break;
+    log.sent = i + 1;
   }
-  const ended = await waitPhaseEnd(t, start, performance.now(), o);
-  if (ended !== "cap") await drain(mesh, o);
-  const cpu = process.cpuUsage(cpu0);
-  const wire1 = mesh.wireStats();
-  router.set(Phase.Latency, null);
-  const all = t.latencies(t.completeAt).sort((a, b) => a - b);
-  const quorum = t.latencies(t.quorumAt).sort((a, b) => a - b);
-  let incomplete = 0;
-  for (const v of all) if (!Number.isFinite(v)) incomplete++;
-  return {
-    ...costs(t, wire0, wire1, cpu, ended),
-    incomplete,
-    allP50Ms: censoredQuantile(all, 0.5),
-    allP99Ms: censoredQuantile(all, 0.99),
-    quorumP50Ms: censoredQuantile(quorum, 0.5),
-    quorumP99Ms: censoredQuantile(quorum, 0.99),
-  };
+  log.sendDone();
 }
 
-async function throughputPhase(
+async function runPhase(
   mesh: Mesh,
   router: Router,
+  log: PhaseLog,
+  phase: Phase,
+  count: number,
+  intervalMs: number,
   o: WorkloadOptions,
-): Promise<ThroughputResult> {
-  const t = new DeliveryTracker(mesh.size, o.throughputCount, o.sender);
-  router.set(Phase.Throughput, t);
-  const wire0 = mesh.wireStats();
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  const deadline = start + o.phaseCapMs;
-  t.cutoff = deadline;
-  let sent = 0;
-  for (let i = 0; i < o.throughputCount; i++) {
-    if (performance.now() >= deadline) break;
-    const payload = makePayload(Phase.Throughput, i, o.messageSize);
-    t.sentAt[i] = performance.now();
-    if ((await beforeDeadline(mesh.publish(o.sender, payload), deadline)) === null) break;
-    sent++;
-  }
-  const sendEnd = performance.now();
-  const ended = await waitPhaseEnd(t, start, sendEnd, o);
-  if (ended !== "cap") await drain(mesh, o);
-  const cpu = process.cpuUsage(cpu0);
-  const wire1 = mesh.wireStats();
-  router.set(Phase.Throughput, null);
-  const elapsedMs = Number.isNaN(t.lastDeliveryAt) ? Number.NaN : t.lastDeliveryAt - start;
-  return {
-    ...costs(t, wire0, wire1, cpu, ended),
-    sent,
-    publishPerSec: sent / ((sendEnd - start) / 1000),
-    elapsedMs,
-    msgsPerSecPerReceiver: t.delivered === 0 ? 0 : t.delivered / t.receivers / (elapsedMs / 1000),
-  };
+): Promise<void> {
+  router.set(phase, log.tracker, log);
+  log.begin(mesh.wireStats(), o.phaseCapMs);
+  await sendPhase(mesh, log, phase, count, intervalMs, o);
+  const ended = await waitPhaseEnd(log, o);
+  log.end(ended);
+  if (ended !== Ended.Cap) await drain(mesh, o);
+  log.snapshot(mesh.wireStats());
+  router.set(phase, null);
 }
 
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** What the run reports besides the log, taken just before the mesh stops. */
+export interface RunExtras {
+  readonly links: number;
+  readonly rssMiB: number;
+  readonly counters: Record<string, number>;
+}
+
 /**
- * One run of the issue-11 workload against one implementation: start `n` nodes on
- * the seeded topology, wait for the mesh, probe it, then the latency phase and
- * the throughput phase, measuring both; the mesh is always stopped at the end.
+ * Executes one run and writes every measurement into `log` as it goes; the mesh
+ * is always stopped at the end. `onMeasured` gets the extras before the stop.
  * Rejects when the mesh does not form.
+ */
+export async function executeRun(
+  impl: MeshImpl,
+  n: number,
+  seed: number,
+  o: WorkloadOptions,
+  log: RunLog,
+  onMeasured: (extras: RunExtras) => void = () => {},
+): Promise<RunExtras> {
+  if (o.sender < 0 || o.sender >= n) throw new RangeError(`sender ${o.sender} is not a node`);
+  const topology = makeTopology(n, seed);
+  collectGarbage();
+  log.runStartAt = now();
+  log.stage = Stage.Forming;
+  const mesh = await impl.start({ topology, topic: "prch-bench-mesh" });
+  try {
+    const router = new Router(mesh);
+    mesh.onDeliver(router.deliver);
+    await mesh.waitFormed(Math.max(0, o.formCapMs - (now() - log.runStartAt)));
+    if (!(await probe(mesh, router, o))) {
+      throw new Error(`${impl.name}: no probe reached all ${n} nodes; the mesh did not form`);
+    }
+    log.formMs = now() - log.runStartAt;
+    await sleep(o.settleMs);
+    log.stage = Stage.Latency;
+    await runPhase(
+      mesh,
+      router,
+      log.latency,
+      Phase.Latency,
+      o.latencyCount,
+      o.latencyIntervalMs,
+      o,
+    );
+    await sleep(o.settleMs);
+    log.stage = Stage.Throughput;
+    await runPhase(mesh, router, log.throughput, Phase.Throughput, o.throughputCount, 0, o);
+    collectGarbage();
+    const extras: RunExtras = {
+      links: topology.links,
+      rssMiB: process.memoryUsage().rss / 2 ** 20,
+      counters: mesh.counters?.() ?? {},
+    };
+    log.stage = Stage.Measured;
+    onMeasured(extras);
+    return extras;
+  } finally {
+    await mesh.stop();
+  }
+}
+
+const ENDED_NAMES = {
+  [Ended.Running]: "stopped",
+  [Ended.Complete]: "complete",
+  [Ended.Cap]: "cap",
+  [Ended.Idle]: "idle",
+} as const;
+
+function phaseCosts(log: PhaseLog): PhaseCosts {
+  const t = log.tracker;
+  return {
+    delivered: t.delivered,
+    late: t.late,
+    expected: t.expected,
+    loss: 1 - t.delivered / t.expected,
+    ...log.costs(),
+    ended: ENDED_NAMES[log.ended],
+  };
+}
+
+/** Builds the run's figures from its log (on whichever thread holds the log). */
+export function resultFromLog(
+  impl: string,
+  n: number,
+  seed: number,
+  log: RunLog,
+  extras: RunExtras,
+): RunResult {
+  const lt = log.latency.tracker;
+  const all = lt.latencies(lt.completeAt).sort((a, b) => a - b);
+  const quorum = lt.latencies(lt.quorumAt).sort((a, b) => a - b);
+  let incomplete = 0;
+  for (const v of all) if (!Number.isFinite(v)) incomplete++;
+  const latency: LatencyResult = {
+    ...phaseCosts(log.latency),
+    incomplete,
+    allP50Ms: censoredQuantile(all, 0.5),
+    allP99Ms: censoredQuantile(all, 0.99),
+    quorumP50Ms: censoredQuantile(quorum, 0.5),
+    quorumP99Ms: censoredQuantile(quorum, 0.99),
+  };
+  const tp = log.throughput;
+  const t = tp.tracker;
+  const sendEnd = Number.isNaN(tp.sendEndAt) ? t.cutoff : tp.sendEndAt;
+  const elapsedMs = Number.isNaN(t.lastDeliveryAt) ? Number.NaN : t.lastDeliveryAt - tp.startAt;
+  const throughput: ThroughputResult = {
+    ...phaseCosts(tp),
+    sent: tp.sent,
+    publishPerSec: tp.sent / ((sendEnd - tp.startAt) / 1000),
+    elapsedMs,
+    msgsPerSecPerReceiver: t.delivered === 0 ? 0 : t.delivered / t.receivers / (elapsedMs / 1000),
+  };
+  return { impl, n, seed, formMs: log.formMs, latency, throughput, ...extras };
+}
+
+/**
+ * One run of the issue-11 workload against one implementation, in this thread:
+ * start `n` nodes on the seeded topology, wait for the mesh, probe it, then the
+ * latency phase and the throughput phase; the mesh is always stopped at the end.
+ * Rejects when the mesh does not form. (`runIsolated` runs the same code in a
+ * worker thread, so that a mesh that starves its event loop can be cut off.)
  */
 export async function runWorkload(
   impl: MeshImpl,
@@ -333,38 +403,7 @@ export async function runWorkload(
   seed: number,
   o: WorkloadOptions = FULL_WORKLOAD,
 ): Promise<RunResult> {
-  if (o.sender < 0 || o.sender >= n) throw new RangeError(`sender ${o.sender} is not a node`);
-  const topology = makeTopology(n, seed);
-  collectGarbage();
-  const t0 = performance.now();
-  const mesh = await impl.start({ topology, topic: "prch-bench-mesh" });
-  try {
-    const router = new Router();
-    mesh.onDeliver(router.deliver);
-    await mesh.waitFormed(Math.max(0, o.formCapMs - (performance.now() - t0)));
-    if (!(await probe(mesh, router, o))) {
-      throw new Error(`${impl.name}: no probe reached all ${n} nodes; the mesh did not form`);
-    }
-    const formMs = performance.now() - t0;
-    await sleep(o.settleMs);
-    const latency = await latencyPhase(mesh, router, o);
-    await sleep(o.settleMs);
-    const throughput = await throughputPhase(mesh, router, o);
-    collectGarbage();
-    const rssMiB = process.memoryUsage().rss / 2 ** 20;
-    const counters = mesh.counters?.() ?? {};
-    return {
-      impl: impl.name,
-      n,
-      seed,
-      links: topology.links,
-      formMs,
-      latency,
-      throughput,
-      rssMiB,
-      counters,
-    };
-  } finally {
-    await mesh.stop();
-  }
+  const log = new RunLog({ n, ...o }, false);
+  const extras = await executeRun(impl, n, seed, o, log);
+  return resultFromLog(impl.name, n, seed, log, extras);
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseArgs } from "../src/args.js";
 import { HEADER_SIZE, makePayload, Phase, payloadPhase, payloadSeq } from "../src/payload.js";
 import { summariseRuns } from "../src/report.js";
+import { Ended, RunLog, Stage } from "../src/run-log.js";
 import { censoredQuantile, DeliveryTracker } from "../src/tracker.js";
 
 describe("censoredQuantile", () => {
@@ -163,5 +164,54 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--runs", "x"], {})).toThrow(/--runs/);
     expect(() => parseArgs(["--bogus", "1"], {})).toThrow(/unknown flag/);
     expect(() => parseArgs(["--impl"], {})).toThrow(/needs a value/);
+  });
+});
+
+describe("RunLog", () => {
+  it("shows another view of the same buffer everything one view recorded", () => {
+    const shape = { n: 5, sender: 0, latencyCount: 7, throughputCount: 11 };
+    const a = new RunLog(shape, true);
+    a.stage = Stage.Throughput;
+    a.formMs = 12.5;
+    a.throughput.begin({ bytes: 100, copies: 10 }, 60_000);
+    const t = a.throughput.tracker;
+    t.sentAt[3] = t.cutoff - 60_000;
+    for (let node = 1; node < 5; node++) t.record(node, 3, t.sentAt[3]! + node);
+    a.throughput.snapshot({ bytes: 900, copies: 26 });
+    a.throughput.end(Ended.Complete);
+    a.latency.tracker.record(2, 6, 1);
+
+    const b = new RunLog(shape, true, a.buffer);
+    expect(b.stage).toBe(Stage.Throughput);
+    expect(b.formMs).toBe(12.5);
+    expect(b.throughput.ended).toBe(Ended.Complete);
+    expect(b.throughput.tracker.delivered).toBe(4);
+    expect(b.throughput.tracker.completeAt[3]! - b.throughput.tracker.sentAt[3]!).toBe(4);
+    expect(b.throughput.costs()).toMatchObject({ copiesPerDelivery: 4, bytesPerDelivery: 200 });
+    expect(b.latency.tracker.delivered).toBe(1);
+    expect([...b.latency.tracker.perNode]).toEqual([0, 0, 1, 0, 0]);
+    // The two trackers do not overlap.
+    expect(b.throughput.tracker.perNode[2]).toBe(1);
+  });
+
+  it("lays trackers out without overlap for any shape", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 40 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        (n, latencyCount, throughputCount) => {
+          const log = new RunLog({ n, sender: 0, latencyCount, throughputCount }, false);
+          const lt = log.latency.tracker;
+          const tt = log.throughput.tracker;
+          for (let node = 1; node < n; node++) lt.record(node, latencyCount - 1, 5);
+          expect(lt.complete).toBe(latencyCount === 1);
+          expect(tt.delivered).toBe(0);
+          expect([...tt.perNode].every((x) => x === 0)).toBe(true);
+          expect(Number.isNaN(tt.sentAt[0]!)).toBe(true);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

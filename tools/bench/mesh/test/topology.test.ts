@@ -61,7 +61,7 @@ describe("makeTopology", () => {
           }
         });
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -83,7 +83,7 @@ describe("makeTopology", () => {
         expect(reachable(t.neighbours)).toBe(n);
         expect(t.links).toBeLessThanOrEqual(Math.min(3 * n, (n * (n - 1)) / 2));
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 

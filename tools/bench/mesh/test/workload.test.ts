@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runMeshBench } from "../src/bench.js";
 import type { DeliverListener, Mesh, MeshImpl } from "../src/impl.js";
+import { runIsolated } from "../src/isolated.js";
 import { floodsubImpl } from "../src/libp2p.js";
 import { Phase, payloadPhase, payloadSeq } from "../src/payload.js";
 import { QUICK_WORKLOAD, runWorkload, type WorkloadOptions } from "../src/workload.js";
@@ -145,4 +146,33 @@ describe("js-libp2p floodsub", () => {
     expect(r.throughput.bytesPerDelivery).toBeGreaterThan(3 * 1024);
     expect(r.throughput.cpuPerDeliveryUs).toBeGreaterThan(0);
   }, 90_000);
+});
+
+const builtWorker = new URL("../dist/worker.js", import.meta.url);
+
+describe("runIsolated", () => {
+  // The worker thread runs the built code (turbo builds before testing). The same
+  // floodsub run in-thread above always runs; this one only with PRCH_TEST_SLOW=1.
+  it.skipIf(!existsSync(builtWorker) || process.env.PRCH_TEST_SLOW !== "1")(
+    "runs floodsub in a worker thread and reads the figures from shared memory",
+    async () => {
+      const r = await runIsolated("floodsub", 4, 2, QUICK_WORKLOAD, builtWorker);
+      expect(r.latency.incomplete).toBe(0);
+      expect(r.throughput.delivered).toBe(QUICK_WORKLOAD.throughputCount * 3);
+      expect(r.throughput.ended).toBe("complete");
+      expect(r.throughput.copiesPerDelivery).toBeCloseTo(3, 1);
+      expect(r.links).toBe(6);
+      expect(r.counters).toEqual({ linksClosed: 0 });
+    },
+    90_000,
+  );
+
+  it.skipIf(!existsSync(builtWorker))(
+    "passes the worker's error on (an implementation that is not built)",
+    async () => {
+      await expect(runIsolated("prch-none", 4, 1, QUICK_WORKLOAD, builtWorker)).rejects.toThrow(
+        "prch-none: not built yet",
+      );
+    },
+  );
 });
