@@ -123,6 +123,8 @@ interface Neighbor {
 const GUID_URN =
   /^urn:uuid:([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$/;
 const U64_MAX = (1n << 64n) - 1n;
+/** How early a timer may fire and still count as due (host timer granularity), ms. */
+const TIMER_SLACK_MS = 5;
 const MAINTENANCE: TimerId = "maintenance";
 const CACHE: TimerId = "message-cache";
 const THROTTLE: TimerId = "throttle";
@@ -1017,8 +1019,9 @@ export class MeshEngine<P = unknown> {
 
   private onTimer(id: TimerId, now: number, out: Out<P>): void {
     const at = this.timers.get(id);
-    // A fire for a timer we cancelled or re-armed later is stale.
-    if (at === undefined || at > now) return;
+    // A fire for a timer we cancelled or re-armed later is stale. Real timer APIs run on a coarser
+    // clock than `now` (libuv rounds to whole ms), so a fire a few ms early still counts.
+    if (at === undefined || at > now + TIMER_SLACK_MS) return;
     this.timers.delete(id);
     if (this.status !== "open") return;
     if (id === MAINTENANCE) {

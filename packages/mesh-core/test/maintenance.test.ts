@@ -131,7 +131,7 @@ describe("§3.1.6.1/§3.1.6.2 handshake timers", () => {
       at: 120_000,
     });
     expect(
-      ofType(e.handle({ type: "timerFired", id: `handshake:${conn}` }, 119_999), "abort"),
+      ofType(e.handle({ type: "timerFired", id: `handshake:${conn}` }, 119_000), "abort"),
     ).toEqual([]);
     expect(
       ofType(e.handle({ type: "timerFired", id: `handshake:${conn}` }, 120_000), "abort"),
@@ -405,5 +405,19 @@ describe("maintenance connect loop (Windows ConnectAlgorithms)", () => {
     }
     expect(attempts).toBe(5);
     expect(e.neighborCount).toBe(0);
+  });
+});
+
+describe("timer fires from real hosts", () => {
+  it("accepts a fire a few ms early (timer clock granularity) but ignores a stale one", () => {
+    const e = makeEngine();
+    open(e, 0.6);
+    // maintenance re-armed at 10 000.6; a libuv timer may fire at 10 000.2 on our clock
+    const early = e.handle({ type: "timerFired", id: "maintenance" }, 10_000.2);
+    expect(ofType(early, "setTimer")).toEqual([
+      { type: "setTimer", id: "maintenance", at: 20_000.2 },
+    ]);
+    const stale = e.handle({ type: "timerFired", id: "maintenance" }, 15_000);
+    expect(stale).toEqual([]);
   });
 });
