@@ -76,10 +76,9 @@ export function guidToBytes(s: string, out: Uint8Array = new Uint8Array(16), p =
 }
 
 /**
- * Lays out significant digits and a decimal exponent the way .NET's "R"
- * (shortest round-trip) formatting does: plain notation while the exponent
- * lies in [-4, max(digits, precision)), otherwise d.dddE±XX with at least
- * two exponent digits.
+ * Lays out significant digits and a decimal exponent the way .NET's "G"
+ * formatting does: plain notation while the exponent lies in
+ * [-5, precision), otherwise d.dddE±XX with at least two exponent digits.
  */
 function layoutNumber(neg: boolean, digits: string, exp: number, precision: number): string {
   const sign = neg ? "-" : "";
@@ -115,33 +114,44 @@ function special(x: number): string | undefined {
   return undefined;
 }
 
-/** A double as .NET renders it: shortest round-trip digits, INF/-INF/NaN, -0 (MC-NBFX §2.2.3.10). */
+/**
+ * A double as .NET Framework's XmlConvert renders it ("R" format): 15
+ * significant digits if they read back as the same double, otherwise 17;
+ * INF/-INF/NaN and -0 (MC-NBFX §2.2.3.10, whose own example shows
+ * "2.7182818284590451" for e). Checked against Mono, which shares the code.
+ */
 export function formatDouble(x: number): string {
   const s = special(x);
   if (s !== undefined) return s;
-  const { digits, exp } = splitExponential(Math.abs(x).toExponential());
-  return layoutNumber(x < 0, digits, exp, 15);
+  const a = Math.abs(x);
+  let repr = a.toExponential(14);
+  let precision = 15;
+  if (Number(repr) !== a) {
+    repr = a.toExponential(16);
+    precision = 17;
+  }
+  const { digits, exp } = splitExponential(repr);
+  return layoutNumber(x < 0, digits, exp, precision);
 }
 
 /**
- * A float32 as .NET renders it: the fewest digits that read back as the
- * same float32 ("1.1", not "1.100000023841858") (MC-NBFX §2.2.3.9).
+ * A float32 as .NET renders it: 7 significant digits if they read back as
+ * the same float32 ("1.1", not "1.100000023841858"), otherwise 9
+ * (MC-NBFX §2.2.3.9).
  */
 export function formatFloat(x: number): string {
   const s = special(x);
   if (s !== undefined) return s;
   const f = Math.fround(x);
   const a = Math.abs(f);
-  let repr = a.toExponential(8);
-  for (let p = 0; p < 9; p++) {
-    const candidate = a.toExponential(p);
-    if (Math.fround(Number(candidate)) === a) {
-      repr = candidate;
-      break;
-    }
+  let repr = a.toExponential(6);
+  let precision = 7;
+  if (Math.fround(Number(repr)) !== a) {
+    repr = a.toExponential(8);
+    precision = 9;
   }
   const { digits, exp } = splitExponential(repr);
-  return layoutNumber(f < 0, digits, exp, 7);
+  return layoutNumber(f < 0, digits, exp, precision);
 }
 
 /**

@@ -29,6 +29,14 @@ enum State {
 // Characters that must be escaped (MC-NBFX §2.2.3.13.1): markup, and what
 // XML cannot hold literally. CR is escaped so that it survives line-end
 // normalization; in attributes tab and LF too (attribute normalization).
+/**
+ * A character reference. MC-NBFX §2.2.3.13.1 writes them in decimal; .NET's
+ * text writer (and Mono's) writes uppercase hex, "&#xD;", which we follow.
+ */
+function charRef(c: number): string {
+  return `&#x${c.toString(16).toUpperCase()};`;
+}
+
 function needsEscape(s: string, attr: boolean): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -55,9 +63,9 @@ export function escapeXml(s: string, attr: boolean): string {
     else if (c === 0x22 && attr) rep = "&quot;";
     else if (c < 0x20) {
       if (c === 0x0d || ((c === 0x09 || c === 0x0a) && attr) || (c !== 0x09 && c !== 0x0a)) {
-        rep = `&#${c};`;
+        rep = charRef(c);
       }
-    } else if (c === 0xfffe || c === 0xffff) rep = `&#${c};`;
+    } else if (c === 0xfffe || c === 0xffff) rep = charRef(c);
     if (rep !== undefined) {
       if (i > last) parts.push(s.slice(last, i));
       parts.push(rep);

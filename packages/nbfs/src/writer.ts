@@ -27,6 +27,7 @@ enum State {
 const KIND_BITS = { unspecified: 0n, utc: 1n, local: 2n } as const;
 const INT64_MIN = -(2n ** 63n);
 const EMPTY_BYTES = new Uint8Array(0);
+const TWO_POW_63 = 2 ** 63;
 const TWO_POW_96 = 1n << 96n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -496,24 +497,28 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   writeQName(prefix: string, localName: XmlName): void {
     const single = singleLetter(prefix);
-    if (single >= 0) {
-      const id = this.nameId(localName, true);
-      if (id >= 0) {
-        const ds: DictionaryString =
-          typeof localName === "string" ? { id, value: localName } : { id, value: localName.value };
-        if (this.state === State.Attribute) {
-          this.capture({ type: "qname", prefix, localName: ds });
-          return;
-        }
-        this.beginContent(false);
-        this.putTextType(0xbc, 6);
-        this.buf[this.pos++] = single;
-        this.putInt31(id);
+    const id = single >= 0 ? this.nameId(localName) : -1;
+    if (id >= 0) {
+      const ds: DictionaryString =
+        typeof localName === "string" ? { id, value: localName } : { id, value: localName.value };
+      if (this.state === State.Attribute) {
+        this.capture({ type: "qname", prefix, localName: ds });
         return;
       }
+      this.beginContent(false);
+      this.putTextType(0xbc, 6);
+      this.buf[this.pos++] = single;
+      this.putInt31(id);
+      return;
     }
-    const local = nameValue(localName);
-    this.writeString(prefix === "" ? local : `${prefix}:${local}`);
+    // XmlBaseWriter.WriteQualifiedName writes the prefix, ":" and the name
+    // as three texts (one string inside an attribute).
+    if (prefix !== "") {
+      this.writeString(prefix);
+      this.writeString(":");
+    }
+    if (typeof localName === "string") this.writeString(localName);
+    else this.writeDictionaryText(localName);
   }
 
   writeList(values: readonly XmlValue[]): void {
@@ -1001,27 +1006,44 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   private putFloatText(value: number): void {
     const f = Math.fround(value);
-    // .NET's XmlBinaryNodeWriter.WriteFloatText: a whole float within Int16
-    // range is written as an integer record.
-    if (f >= -32768 && f <= 32767 && Number.isInteger(f)) {
-      this.putInt32Text(f === 0 ? 0 : f);
-      return;
-    }
+    if (this.putWholeNumber(f)) return;
     this.putTextType(0x90, 4);
     this.buf.writeFloatLE(f, this.pos);
     this.pos += 4;
   }
 
   private putDoubleText(d: number): void {
-    // .NET's WriteDoubleText: a double that is exactly a float32 is written
-    // as one (NaN is not equal to itself, so it stays a DoubleText).
+    if (this.putWholeNumber(d)) return;
+    // A double that is exactly a float32 goes out as FloatText (NaN is not
+    // equal to itself, so it stays a DoubleText).
     if (Math.fround(d) === d) {
-      this.putFloatText(d);
+      this.putTextType(0x90, 4);
+      this.buf.writeFloatLE(d, this.pos);
+      this.pos += 4;
       return;
     }
     this.putTextType(0x92, 8);
     this.buf.writeDoubleLE(d, this.pos);
     this.pos += 8;
+  }
+
+  /**
+   * .NET Framework's XmlBinaryNodeWriter (and Mono's, checked against it)
+   * writes a float or double holding a whole number in Int64 range as an
+   * integer record. (dotnet/runtime later narrowed this to Int16 range; WCF
+   * peers run the Framework, so we follow it.)
+   */
+  private putWholeNumber(x: number): boolean {
+    if (!Number.isInteger(x)) return false;
+    if (x >= -2147483648 && x <= 2147483647) {
+      this.putInt32Text(x === 0 ? 0 : x);
+      return true;
+    }
+    if (x >= -TWO_POW_63 && x < TWO_POW_63) {
+      this.putInt64Text(BigInt(x));
+      return true;
+    }
+    return false;
   }
 
   private putDecimalText(d: Decimal): void {

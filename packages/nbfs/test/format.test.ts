@@ -17,25 +17,35 @@ function fromBits(bits: bigint): number {
 }
 
 describe(".NET renderings of typed values", () => {
-  it("float32: fewest digits that read back, E-notation past 7 digits", () => {
+  // Expected strings checked against Mono's XmlConvert (the .NET Framework code).
+  it("float32: 7 digits when they read back, else 9; E-notation past the precision", () => {
     expect(formatFloat(Math.fround(1.1))).toBe("1.1");
     expect(formatFloat(Math.fround(32.45))).toBe("32.45");
     expect(formatFloat(Math.fround(0.1))).toBe("0.1");
     expect(formatFloat(1234567)).toBe("1234567");
+    expect(formatFloat(123456.7)).toBe("123456.7");
     expect(formatFloat(1e7)).toBe("1E+07");
     expect(formatFloat(16777216)).toBe("16777216");
-    expect(formatFloat(Math.fround(3.4028235e38))).toBe("3.4028235E+38");
+    expect(formatFloat(Math.fround(3.4028235e38))).toBe("3.40282347E+38");
     expect(formatFloat(Math.fround(0.0001))).toBe("0.0001");
     expect(formatFloat(Math.fround(0.00001))).toBe("1E-05");
-    expect(formatFloat(Math.fround(1.5e-45))).toBe("1E-45");
+    expect(formatFloat(Math.fround(1.5e-45))).toBe("1.401298E-45");
+    expect(formatFloat(Math.fround(0.3))).toBe("0.3");
+    expect(formatFloat(Math.fround(16777217))).toBe("16777216");
+    expect(formatFloat(Math.fround(1.0000001))).toBe("1.00000012");
     expect(formatFloat(-2.5)).toBe("-2.5");
   });
 
-  it("double: shortest round-trip digits, E-notation past 15 digits", () => {
+  it("double: 15 digits when they read back, else 17 (.NET 'R')", () => {
     // The bit patterns of the MC-NBFX §3 DoubleText examples.
     expect(formatDouble(fromBits(0x4005bf0a8b145774n))).toBe("2.71828182845905");
     expect(formatDouble(fromBits(0x400921fb54442d11n))).toBe("3.14159265358979");
-    expect(formatDouble(Math.E)).toBe("2.718281828459045");
+    expect(formatDouble(Math.E)).toBe("2.7182818284590451");
+    expect(formatDouble(0.1)).toBe("0.1");
+    expect(formatDouble(0.1 + 0.2)).toBe("0.30000000000000004");
+    expect(formatDouble(5e-324)).toBe("4.94065645841247E-324");
+    expect(formatDouble(1234567890123456.8)).toBe("1234567890123456.8");
+    expect(formatDouble(1e300)).toBe("1E+300");
     expect(formatDouble(1e15)).toBe("1E+15");
     expect(formatDouble(123456789012345)).toBe("123456789012345");
     expect(formatDouble(12345678901234568)).toBe("12345678901234568");

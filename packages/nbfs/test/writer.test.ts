@@ -29,9 +29,13 @@ describe("BinaryXmlWriter record choice", () => {
     expect(bytesOf((w) => w.writeUInt64(7n))).toBe("89 07");
   });
 
-  it("floats and doubles as XmlBinaryNodeWriter does", () => {
+  // Expected bytes checked against Mono's XmlDictionaryWriter.CreateBinaryWriter.
+  it("floats and doubles as .NET Framework's XmlBinaryNodeWriter does", () => {
     expect(bytesOf((w) => w.writeFloat(2))).toBe("89 02");
-    expect(bytesOf((w) => w.writeFloat(40000))).toBe("91 00 40 1c 47");
+    expect(bytesOf((w) => w.writeFloat(40000))).toBe("8d 40 9c 00 00");
+    expect(bytesOf((w) => w.writeDouble(1e10))).toBe("8f 00 e4 0b 54 02 00 00 00");
+    expect(bytesOf((w) => w.writeDouble(2 ** 63))).toBe("91 00 00 00 5f");
+    expect(bytesOf((w) => w.writeDouble(-0))).toBe("81");
     expect(bytesOf((w) => w.writeFloat(1.1))).toBe("91 cd cc 8c 3f");
     expect(bytesOf((w) => w.writeDouble(0.5))).toBe("91 00 00 00 3f");
     expect(bytesOf((w) => w.writeDouble(3))).toBe("89 03");
@@ -81,8 +85,20 @@ describe("BinaryXmlWriter record choice", () => {
 
   it("QName: QNameDictionaryText for a letter prefix and a dictionary name, text otherwise", () => {
     expect(bytesOf((w) => w.writeQName("s", { id: 0x02, value: "Envelope" }))).toBe("bd 12 02");
-    expect(bytesOf((w) => w.writeQName("pre", { id: 0x02, value: "Envelope" }))).toMatch(/^99 0c/);
-    expect(bytesOf((w) => w.writeQName("s", "NotInDictionary"))).toMatch(/^99 11 73 3a/);
+    // Otherwise prefix, ":" and name as three texts (bytes as Mono writes them).
+    expect(bytesOf((w) => w.writeQName("s", "local"))).toBe(
+      "98 01 73 98 01 3a 99 05 6c 6f 63 61 6c",
+    );
+    expect(bytesOf((w) => w.writeQName("pre", { id: 0x02, value: "Envelope" }))).toBe(
+      "98 03 70 72 65 98 01 3a ab 02",
+    );
+    expect(
+      bytesOf((w) => {
+        w.writeStartAttribute("", "t");
+        w.writeQName("s", "local");
+        w.writeEndAttribute();
+      }),
+    ).toBe("04 01 74 98 07 73 3a 6c 6f 63 61 6c 01");
   });
 
   it("lists and UniqueIds", () => {
