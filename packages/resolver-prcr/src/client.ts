@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
+import { type Message, type SoapFault, tryReadFault } from "@prch/soap";
 import {
   type ConnectorTls,
   connectNetTcp,
@@ -24,7 +25,7 @@ import type {
   ResolverResponse,
   TimeSpan,
 } from "./model.js";
-import { messageToResponse, requestToMessage } from "./wire-mapping.js";
+import { faultToError, messageToResponse, requestToMessage } from "./wire-mapping.js";
 
 /** Options of {@link ResolverClient}. */
 export interface ResolverClientConnectOptions extends CoreOptions {
@@ -60,6 +61,11 @@ export interface ResolverClientEvents {
   closed: [];
 }
 
+interface InFlight {
+  readonly action: string;
+  readonly fail: (e: ResolverError) => void;
+}
+
 interface Waiter {
   readonly resolve: (r: ResolverResponse) => void;
   readonly reject: (e: ResolverError) => void;
@@ -85,6 +91,7 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
   #unregisterSent: Promise<unknown> | undefined;
   #closedWaiters: (() => void)[] = [];
   #closed = false;
+  readonly #inFlight = new WeakMap<MessageChannel, Map<string, InFlight>>();
 
   constructor(options: ResolverClientConnectOptions) {
     super();
@@ -310,8 +317,23 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
     const timeout = this.#options.responseTimeoutMs ?? 120_000;
     const run = async (): Promise<ResolverResponse> => {
       const channel = await this.#ensureChannel();
-      const reply = await channel.request(message, timeout);
-      return messageToResponse(request.operation, reply);
+      const id = message.messageId as string;
+      const strays = this.#inFlight.get(channel) ?? new Map<string, InFlight>();
+      this.#inFlight.set(channel, strays);
+      let onStray!: (e: ResolverError) => void;
+      const stray = new Promise<never>((_, reject) => {
+        onStray = reject;
+      });
+      strays.set(id, { action: message.action ?? "", fail: onStray });
+      const replied = channel.request(message, timeout);
+      try {
+        const reply = await Promise.race([replied, stray]);
+        return messageToResponse(request.operation, reply);
+      } finally {
+        strays.delete(id);
+        // The loser of the race settles later; nobody waits for it.
+        replied.catch(() => {});
+      }
     };
     const attempt = run();
     if (request.operation === "Unregister") {
@@ -348,8 +370,7 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
       const channel = new MessageChannel(conn, {
         quotas: { maxDocumentSize: this.#options.maxMessageSize ?? 65536 },
       });
-      // The service never sends us anything but replies; anything else is dropped.
-      channel.on("message", () => {});
+      channel.on("message", (m) => this.#onStray(channel, m));
       channel.once("closed", () => {
         if (this.#channel === channel) this.#channel = undefined;
       });
@@ -363,6 +384,28 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
     };
     p.then(clear, clear);
     return p;
+  }
+
+  /**
+   * A message that is not a reply by RelatesTo. Mono's WCF service answers a failed operation with
+   * a fault that carries neither RelatesTo nor the fault action (it repeats the request's action),
+   * then closes the session; when exactly one request on this session can be meant, the fault
+   * fails it. Anything else is dropped: a resolver service sends nothing unasked.
+   */
+  #onStray(channel: MessageChannel, m: Message): void {
+    const strays = this.#inFlight.get(channel);
+    if (strays === undefined || strays.size === 0) return;
+    let fault: SoapFault | undefined;
+    try {
+      fault = tryReadFault(m);
+    } catch {
+      return;
+    }
+    if (fault === undefined) return;
+    const all = [...strays.values()];
+    const same = all.filter((f) => f.action === m.action);
+    const target = same.length === 1 ? same[0] : all.length === 1 ? all[0] : undefined;
+    target?.fail(faultToError(fault));
   }
 
   #dropChannel(): void {
