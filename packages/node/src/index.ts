@@ -8,6 +8,9 @@ export { PeerNodeError, type PeerNodeErrorCode } from "./errors.js";
 export { type MessageBody, ReceivedMessage } from "./message.js";
 export {
   type Neighbor,
+  type NodeActivity,
+  type NodeObserver,
+  type NodeSnapshot,
   PeerNode,
   type PeerNodeEvents,
   type PeerNodeOptions,

@@ -113,6 +113,30 @@ export interface PeerNodeStats extends MeshCounters {
   readonly messagesOut: number;
 }
 
+/** A point-in-time view of a node, for dashboards and monitoring. */
+export interface NodeSnapshot {
+  readonly nodeId: bigint;
+  readonly meshName: string;
+  readonly address: PeerNodeAddress;
+  readonly online: boolean;
+  readonly neighbors: readonly Neighbor[];
+  readonly stats: PeerNodeStats;
+}
+
+/**
+ * What a node reports to an observer: membership changes of its links as
+ * they happen. `reason` says why a link went (NotUsefulNeighbor is a prune,
+ * NodeBusy a refusal, LeavingMesh a graceful departure…).
+ */
+export type NodeActivity =
+  | { readonly type: "online" | "offline" | "closed" }
+  | { readonly type: "neighborAdded"; readonly peer: bigint }
+  | { readonly type: "neighborRemoved"; readonly peer: bigint; readonly reason: CloseReason }
+  | { readonly type: "warning"; readonly message: string };
+
+/** Receives a node's activity; see {@link PeerNode.observe}. */
+export type NodeObserver = (activity: NodeActivity, node: PeerNode) => void;
+
 /** Events of a {@link PeerNode}. */
 export interface PeerNodeEvents {
   /** The node has its first neighbor. */
@@ -341,6 +365,50 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
       throttled: this.engine.isThrottled,
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
+    };
+  }
+
+  /** Everything an observer needs to draw this node: identity, links with their utility, counters. */
+  snapshot(): NodeSnapshot {
+    return {
+      nodeId: this.nodeId,
+      meshName: this.meshName,
+      address: this.address,
+      online: this.online,
+      neighbors: this.neighbors(),
+      stats: this.stats(),
+    };
+  }
+
+  /**
+   * Subscribes `observer` to this node's activity (links added and removed
+   * with their reasons, online/offline, warnings, close). Returns the
+   * function that unsubscribes it. Pair it with {@link PeerNode.snapshot}
+   * for state; no engine internals are exposed.
+   */
+  observe(observer: NodeObserver): () => void {
+    const on = {
+      online: () => observer({ type: "online" }, this),
+      offline: () => observer({ type: "offline" }, this),
+      closed: () => observer({ type: "closed" }, this),
+      neighborAdded: (peer: bigint) => observer({ type: "neighborAdded", peer }, this),
+      neighborRemoved: (peer: bigint, reason: CloseReason) =>
+        observer({ type: "neighborRemoved", peer, reason }, this),
+      warning: (e: Error) => observer({ type: "warning", message: e.message }, this),
+    };
+    this.on("online", on.online);
+    this.on("offline", on.offline);
+    this.on("closed", on.closed);
+    this.on("neighborAdded", on.neighborAdded);
+    this.on("neighborRemoved", on.neighborRemoved);
+    this.on("warning", on.warning);
+    return () => {
+      this.off("online", on.online);
+      this.off("offline", on.offline);
+      this.off("closed", on.closed);
+      this.off("neighborAdded", on.neighborAdded);
+      this.off("neighborRemoved", on.neighborRemoved);
+      this.off("warning", on.warning);
     };
   }
 

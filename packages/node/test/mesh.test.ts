@@ -43,9 +43,25 @@ async function until(cond: () => boolean, what: string, limitMs = 20_000): Promi
   }
 }
 
-/** True when the neighbor graph is connected (every node reaches every other). */
+/**
+ * True when the neighbor graph is settled and connected: every link is
+ * Connected on both ends (no handshake or duplicate resolution in flight)
+ * and every node reaches every other.
+ */
 function connected(ns: readonly PeerNode[]): boolean {
   const byId = new Map(ns.map((n) => [n.nodeId, n]));
+  for (const n of ns) {
+    for (const nb of n.neighbors()) {
+      if (nb.state !== "Connected" || nb.nodeId === undefined) return false;
+      const other = byId.get(nb.nodeId);
+      if (
+        other !== undefined &&
+        !other.neighbors().some((x) => x.nodeId === n.nodeId && x.state === "Connected")
+      ) {
+        return false;
+      }
+    }
+  }
   const seen = new Set<bigint>([ns[0]!.nodeId]);
   const todo = [ns[0]!];
   while (todo.length > 0) {
@@ -120,5 +136,29 @@ describe("PeerNode over real sockets", () => {
     await expect(
       PeerNode.open({ meshName: "bad name", resolver: resolver.address }),
     ).rejects.toThrow(PeerNodeError);
+  });
+});
+
+describe("observer interface", () => {
+  it("reports link changes with reasons and gives snapshots", async () => {
+    const ns = await openNodes(2);
+    const seen: string[] = [];
+    const stop = ns[1]!.observe((a, node) => {
+      expect(node).toBe(ns[1]);
+      seen.push(a.type === "neighborRemoved" ? `${a.type}:${a.reason}` : a.type);
+    });
+    await until(() => ns.every((n) => n.online), "both nodes online");
+    const snap = ns[1]!.snapshot();
+    expect(snap.nodeId).toBe(ns[1]!.nodeId);
+    const linked = snap.neighbors.filter((n) => n.state === "Connected").map((n) => n.nodeId);
+    expect(linked).toEqual([ns[0]!.nodeId]);
+    expect(snap.stats.neighbors).toBe(1);
+    expect(snap.address.EndpointAddress).toMatch(
+      /^net\.tcp:\/\/127\.0\.0\.1:\d+\/PeerChannelEndpoints\//,
+    );
+    await ns[0]!.close();
+    await until(() => seen.includes("offline"), "offline");
+    stop();
+    expect(seen).toEqual(["neighborAdded", "online", "neighborRemoved:LeavingMesh", "offline"]);
   });
 });
