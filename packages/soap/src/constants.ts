@@ -10,7 +10,7 @@ export const NS = Object.freeze({
   peer: "http://schemas.microsoft.com/net/2006/05/peer",
   /** Namespace of the `Hops` header (WINDOWS-NOTES §1.3; the spec calls it PeerHopCount). */
   peerHopCount: "http://schemas.microsoft.com/net/2006/05/peer/HopCount",
-  /** MC-PRCR contract namespace (actions only: bodies live in {@link NS.peer}, WINDOWS-NOTES §1.7). */
+  /** MC-PRCR contract namespace (actions only: bodies live in `NS.peer`, WINDOWS-NOTES §1.7). */
   resolver: "http://schemas.microsoft.com/net/2006/05/peer/resolver",
   trust: "http://schemas.xmlsoap.org/ws/2005/02/trust",
   wsu: "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd",

@@ -248,16 +248,16 @@ export function dcEnum<N extends string>(
 // Classes.
 // ---------------------------------------------------------------------------
 
-/** One [DataMember]. */
+/** One `[DataMember]`. */
 export interface MemberDef<T> {
   /** Element name. */
   readonly name: string;
   readonly type: DataContract<T>;
-  /** [DataMember(Order = n)]; members without an order come first. */
+  /** `[DataMember(Order = n)]`; members without an order come first. */
   readonly order?: number;
-  /** [DataMember(IsRequired = true)]: reading fails when the element is missing. */
+  /** `[DataMember(IsRequired = true)]`: reading fails when the element is missing. */
   readonly required?: boolean;
-  /** [DataMember(EmitDefaultValue = false)]: null values are left out instead of written as nil. */
+  /** `[DataMember(EmitDefaultValue = false)]`: null values are left out instead of written as nil. */
   readonly emitDefaultValue?: boolean;
   /** Value when the element is absent (defaults to null for nillable types). */
   readonly defaultValue?: T;
@@ -312,7 +312,7 @@ export function sortMembers<T extends { name: string; order?: number }>(
   });
 }
 
-/** A [DataContract] class contract; the JavaScript object's keys map to members. */
+/** A `[DataContract]` class contract; the JavaScript object's keys map to members. */
 export interface ClassContract<T> extends DataContract<T> {
   readonly kind: "class";
   /** Member element names in wire order. */
@@ -320,7 +320,7 @@ export interface ClassContract<T> extends DataContract<T> {
 }
 
 /**
- * Declares a [DataContract] class. Members are written in
+ * Declares a `[DataContract]` class. Members are written in
  * DataContractSerializer order; reading accepts them in that order,
  * skips unknown elements (as DataContractSerializer does for types
  * without IExtensibleDataObject) and fails on missing required members.
@@ -455,7 +455,7 @@ export function readMember<T>(
 // ---------------------------------------------------------------------------
 
 /**
- * A [CollectionDataContract] / array contract. Items are never null here:
+ * A `[CollectionDataContract]` / array contract. Items are never null here:
  * Peer Channel and its resolver have no use for nil items, so reading one
  * fails with `nil-not-allowed` instead of handing callers `(T | null)[]`.
  */

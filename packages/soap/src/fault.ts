@@ -36,7 +36,7 @@ export interface SoapFault {
   readonly detail?: readonly XmlElementNode[];
 }
 
-/** A received fault, thrown by {@link readFaultOrBody}-style helpers. */
+/** A received fault as an error, for callers that want to throw on a fault reply ({@link tryReadFault} returns it instead). */
 export class SoapFaultError extends SoapError {
   readonly fault: SoapFault;
 

@@ -14,7 +14,7 @@ const NIL = sessionString("nil");
 const XSI = sessionString(NS.xsi);
 
 /**
- * A namespace-aware front end for an @prch/nbfs {@link XmlWriter}. It keeps
+ * A namespace-aware front end for an @prch/nbfs `XmlWriter`. It keeps
  * the in-scope prefix bindings so callers can write an element "in a
  * namespace" and get the prefix WCF's XmlDictionaryWriter would choose:
  * an in-scope prefix if there is one, otherwise the default namespace for
@@ -173,7 +173,7 @@ export function childPath(path: string, localName: string): string {
 }
 
 /**
- * Reader helpers over an @prch/nbfs {@link XmlReader}. All of them expect
+ * Reader helpers over an @prch/nbfs `XmlReader`. All of them expect
  * the reader to be on a node, not before the first read().
  */
 export class XmlIn {
