@@ -14,7 +14,8 @@ export type TransportErrorCode =
   | "Timeout"
   | "EncodeFailed"
   | "DecodeFailed"
-  | "IoError";
+  | "IoError"
+  | "HandlerFailed";
 
 /** The one error type `@prch/transport-node` throws or reports. */
 export class TransportError extends Error {

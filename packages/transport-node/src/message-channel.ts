@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { PeerCertificate, TLSSocket } from "node:tls";
-import { type BinaryEncoderOptions, BinaryMessageEncoder, type Message, WSA } from "@prch/soap";
+import {
+  type BinaryEncoderOptions,
+  BinaryMessageEncoder,
+  type Message,
+  SoapError,
+  WSA,
+} from "@prch/soap";
 import type { NetTcpConnection } from "./connection.js";
 import { TransportError } from "./errors.js";
 
@@ -39,7 +45,10 @@ interface PendingRequest {
  * RelatesTo for the resolver.
  *
  * A message that cannot be decoded aborts the link with `DecodeFailed`:
- * after a bad document the session dictionary can no longer be trusted.
+ * after a bad document the session dictionary can no longer be trusted. So
+ * does a `message` handler that throws a `SoapError` (a malformed body, read
+ * lazily); any other exception from a handler aborts the link with
+ * `HandlerFailed` instead of escaping into the socket's event loop.
  */
 export class MessageChannel extends EventEmitter<MessageChannelEvents> {
   /** The connection underneath. */
@@ -207,7 +216,22 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
         return;
       }
     }
-    this.emit("message", message);
+    try {
+      this.emit("message", message);
+    } catch (e) {
+      // Bodies are read lazily, so a malformed body from the peer surfaces
+      // in the handler as a SoapError: that is the peer's fault, and it
+      // must cost the link, not the process. Any other exception is a bug
+      // in the handler; it too ends only this link, with the error as cause.
+      const peerFault = e instanceof SoapError;
+      this.connection.abort(
+        new TransportError(
+          peerFault ? "DecodeFailed" : "HandlerFailed",
+          `${peerFault ? "malformed message" : "message handler failed"}: ${(e as Error)?.message ?? String(e)}`,
+          { cause: e },
+        ),
+      );
+    }
   }
 
   private onClosed(error: TransportError | undefined): void {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { connectNetTcp, TransportError } from "../src/index.js";
 import { collect, startListener } from "./helpers.js";
@@ -66,6 +67,38 @@ describe("NetTcpConnection over 127.0.0.1", () => {
       await next();
       client.abort();
       expect(() => client.send(bytes("x"))).toThrow(TransportError);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+describe("envelope sequences (property, real sockets)", () => {
+  it("arrive complete and in order whatever their sizes", async () => {
+    const { listener, next, uri } = await startListener({ maxMessageSize: 1 << 20 });
+    try {
+      const client = await connectNetTcp({ endpointAddress: uri, ipAddresses: ["127.0.0.1"] });
+      const server = await next();
+      client.resumeReading();
+      server.resumeReading();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.uint8Array({ minLength: 1, maxLength: 70_000 }), {
+            minLength: 1,
+            maxLength: 12,
+          }),
+          async (payloads) => {
+            const got = collect(server, payloads.length);
+            for (const p of payloads) client.send(p);
+            const received = await got;
+            expect(received.map((b) => Buffer.from(b).toString("hex"))).toEqual(
+              payloads.map((b) => Buffer.from(b).toString("hex")),
+            );
+          },
+        ),
+        { numRuns: 40 },
+      );
+      await client.end();
     } finally {
       await listener.close();
     }

@@ -111,3 +111,61 @@ async function waitFor(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(cond()).toBe(true);
 }
+
+describe("MessageChannel robustness", () => {
+  it("a handler that trips over a malformed body costs the link, not the process", async () => {
+    const { listener, client, server } = await pair();
+    try {
+      server.on("message", (m) => {
+        // A Ping-shaped message read as a Connect: the lazy body read throws a SoapError.
+        m.readBody({ kind: "class" } as never, "Connect", "urn:nothing");
+      });
+      server.resumeReading();
+      client.resumeReading();
+      client.send(textBody("urn:prch:test/x", "not a connect"));
+      expect((await server.closed)?.code).toBe("DecodeFailed");
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("a handler bug ends the link with HandlerFailed", async () => {
+    const { listener, client, server } = await pair();
+    try {
+      server.on("message", () => {
+        throw new RangeError("bug");
+      });
+      server.resumeReading();
+      client.resumeReading();
+      client.send(textBody("urn:prch:test/x", "y"));
+      const e = await server.closed;
+      expect(e?.code).toBe("HandlerFailed");
+      expect(e?.cause).toBeInstanceOf(RangeError);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("holds messages while paused and delivers them in order on resume", async () => {
+    const { listener, client, server } = await pair();
+    try {
+      const got: string[] = [];
+      server.on("message", (m) => {
+        got.push(m.action!);
+        // Pause after every second message; the test resumes.
+        if (got.length % 2 === 0) server.pauseReading();
+      });
+      server.resumeReading();
+      client.resumeReading();
+      for (let i = 0; i < 10; i++) client.send(textBody(`urn:prch:test/${i}`, String(i)));
+      for (let round = 0; round < 200 && got.length < 10; round++) {
+        await new Promise((r) => setTimeout(r, 5));
+        server.resumeReading();
+      }
+      expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `urn:prch:test/${i}`));
+      await client.end();
+    } finally {
+      await listener.close();
+    }
+  });
+});

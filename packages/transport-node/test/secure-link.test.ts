@@ -10,8 +10,10 @@ import { createPingMessage, type Message } from "@prch/soap";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   acceptPeerVia,
+  connectNetTcp,
+  connectorTlsFor,
   dialNeighbor,
-  type MessageChannel,
+  MessageChannel,
   NeighborListener,
   nodeEndpointUri,
   TransportError,
@@ -207,5 +209,54 @@ describe("neighbor links", () => {
     );
     expect(e).toBeInstanceOf(TransportError);
     expect((e as TransportError).code).toBe("SecurityFailed");
+  });
+});
+
+describe("password handshake misbehaviour", () => {
+  it("a responder that never gets an RST gives up when its timer runs out", async () => {
+    const sec: PeerSecurity = { mode: "password", identity: bob, password: "pw" };
+    const listener = new NeighborListener({
+      host: "127.0.0.1",
+      security: sec,
+      handshakeTimeoutMs: 100,
+    });
+    const port = await listener.listen();
+    try {
+      const rejected = new Promise<TransportError>((r) => listener.once("rejected", r));
+      // TLS and the NMF preamble, but no RST.
+      const conn = await connectNetTcp(
+        { endpointAddress: `net.tcp://127.0.0.1:${port}/p`, ipAddresses: ["127.0.0.1"] },
+        { tls: connectorTlsFor({ mode: "password", identity: alice, password: "pw" })! },
+      );
+      conn.resumeReading();
+      const e = await rejected;
+      expect(e.code).toBe("SecurityFailed");
+      expect(e.message).toMatch(/timer/);
+      expect((await conn.closed)?.code).toBeDefined();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("anything but an RST first aborts the link", async () => {
+    const sec: PeerSecurity = { mode: "password", identity: bob, password: "pw" };
+    const listener = new NeighborListener({ host: "127.0.0.1", security: sec });
+    const port = await listener.listen();
+    try {
+      const rejected = new Promise<TransportError>((r) => listener.once("rejected", r));
+      const conn = await connectNetTcp(
+        { endpointAddress: `net.tcp://127.0.0.1:${port}/p`, ipAddresses: ["127.0.0.1"] },
+        { tls: connectorTlsFor({ mode: "password", identity: alice, password: "pw" })! },
+      );
+      const ch = new MessageChannel(conn);
+      ch.resumeReading();
+      ch.send(createPingMessage({ to: "net.p2p://mesh/" }));
+      const e = await rejected;
+      expect(e.code).toBe("SecurityFailed");
+      expect(e.message).toMatch(/before the password handshake/);
+      await ch.closed;
+    } finally {
+      await listener.close();
+    }
   });
 });
