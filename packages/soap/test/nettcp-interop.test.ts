@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KnownEncoding, Mode, type NmfEvent, NmfInitiator } from "@prch/nmf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
