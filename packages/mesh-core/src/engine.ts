@@ -305,7 +305,7 @@ export class MeshEngine<P = unknown> {
         this.onOpen(now, out);
         break;
       case "close":
-        this.onClose(out);
+        this.onClose(now, out);
         break;
       case "connectionOpened":
         this.onConnectionOpened(event.conn, event.direction, now, out);
@@ -357,23 +357,24 @@ export class MeshEngine<P = unknown> {
     this.setTimer(CACHE, now + this.config.messageCacheRotateMs, out);
   }
 
-  private onClose(out: Out<P>): void {
+  private onClose(now: number, out: Out<P>): void {
     if (this.status !== "open") {
       this.status = "closed";
       return;
     }
+    // Referrals are taken before any link goes, so every neighbor hears about all the others.
+    const everyone = this.referralsFor(undefined, this.config.maxReferrals + 1);
     this.status = "closed";
     // MC-PRCH §3.1.4.3 / WINDOWS-NOTES §1.4: Disconnect(LeavingMesh) to all, then unregister.
     for (const n of [...this.links.values()]) {
       if (n.state === "Connected") {
-        this.sendMsg(
-          n,
-          { kind: "Disconnect", Reason: "LeavingMesh", Referrals: this.referralsFor(n) },
-          out,
-        );
-        this.closeLink(n, "LeavingMesh", 0, out);
+        const referrals = everyone
+          .filter((r) => r.NodeId !== n.nodeId)
+          .slice(0, this.config.maxReferrals);
+        this.sendMsg(n, { kind: "Disconnect", Reason: "LeavingMesh", Referrals: referrals }, out);
+        this.closeLink(n, "LeavingMesh", now, out);
       } else {
-        this.closeLink(n, "NodeClosing", 0, out);
+        this.closeLink(n, "NodeClosing", now, out);
       }
     }
     for (const id of [...this.timers.keys()]) this.cancelTimer(id, out);
@@ -977,11 +978,11 @@ export class MeshEngine<P = unknown> {
    * Referrals we hand out: the first min(maxReferrals, connected) Connected neighbors other than
    * the recipient, scope ids masked, none when sharing is off (WINDOWS-NOTES §1.4).
    */
-  private referralsFor(except: Neighbor | undefined): Referral[] {
+  private referralsFor(except: Neighbor | undefined, max = this.config.maxReferrals): Referral[] {
     if (!this.config.shareReferrals) return [];
     const out: Referral[] = [];
     for (const m of this.links.values()) {
-      if (out.length >= this.config.maxReferrals) break;
+      if (out.length >= max) break;
       if (m === except || m.state !== "Connected") continue;
       if (m.nodeId === undefined || m.address === undefined) continue;
       out.push({ NodeId: m.nodeId, Address: maskScopes(m.address) });

@@ -421,3 +421,18 @@ describe("timer fires from real hosts", () => {
     expect(stale).toEqual([]);
   });
 });
+
+describe("§3.1.4.3 closing: referrals", () => {
+  it("every LeavingMesh Disconnect refers the node's other neighbors", () => {
+    const e = makeEngine();
+    open(e);
+    const conns = [2, 3, 4].map((i) => acceptFrom(e, BigInt(i), addr(i)).conn);
+    const a = e.handle({ type: "close" }, 1);
+    for (const [k, c] of conns.entries()) {
+      const d = sentOn(a, c)[0];
+      expect(d?.kind).toBe("Disconnect");
+      const ids = d?.kind === "Disconnect" ? d.Referrals.map((r) => r.NodeId) : [];
+      expect(ids.sort()).toEqual([2n, 3n, 4n].filter((x) => x !== BigInt(k + 2)).sort());
+    }
+  });
+});
