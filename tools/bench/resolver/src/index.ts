@@ -1,0 +1,6 @@
+export {
+  type LatencyResult,
+  type ResolverBenchOptions,
+  type ResolverBenchReport,
+  runResolverBench,
+} from "./bench.js";
