@@ -108,7 +108,7 @@ export const DEFAULT_CONFIG: Readonly<MeshConfig> = Object.freeze<MeshConfig>({
   shareReferrals: true,
   messageCacheBuckets: 5,
   messageCacheRotateMs: 60_000,
-  messageCacheMaxPerBucket: 1 << 20,
+  messageCacheMaxPerBucket: 1 << 17,
   lateDuplicateBuckets: 2,
   throttleLimit: 128,
   throttleWatchMin: 32,

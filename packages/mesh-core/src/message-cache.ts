@@ -14,7 +14,7 @@ export class MessageIdCache {
    * @param maxPerBucket quota on ids per bucket; when a bucket is full the cache rotates early so
    *   memory stays bounded under a flood of unique ids
    */
-  constructor(bucketCount = 5, maxPerBucket = 1 << 20) {
+  constructor(bucketCount = 5, maxPerBucket = 1 << 17) {
     this.buckets = Array.from({ length: Math.max(1, bucketCount) }, () => new Set<string>());
     this.maxPerBucket = maxPerBucket;
   }
