@@ -12,7 +12,11 @@ import {
 } from "./values.js";
 import { childPath, type XmlIn, type XmlOut } from "./xmlio.js";
 
-/** System.Net.Sockets.AddressFamily values that IPAddress can carry. Note the casing (README trap). */
+/**
+ * System.Net.Sockets.AddressFamily values that IPAddress can carry. The prose
+ * of MC-PRCH §2.2.2.2 / MC-PRCR §2.2.2.1 says "Internetwork"; the §6 schemas,
+ * the MC-PRCH §4.1.3 example and Windows use `InterNetwork`, which we follow.
+ */
 export type IPAddressFamily = "InterNetwork" | "InterNetworkV6";
 
 /**
