@@ -144,6 +144,12 @@ export interface XmlReader {
   readonly value: XmlValue;
   /** Byte offset (binary) or character offset (text) of the current node, for error messages. */
   readonly offset: number;
+  /**
+   * The namespace bound to `prefix` at the current node ("" for an unbound
+   * empty prefix), for resolving QName values such as fault codes and
+   * xsi:type; undefined if the prefix is not bound.
+   */
+  lookupNamespace(prefix: string): string | undefined;
   /** Looks up an attribute of the current element by local name and namespace (default ""). */
   getAttribute(localName: string, namespaceUri?: string): XmlAttribute | undefined;
   /** From an element start: moves past its matching end element. Elsewhere: read(). */

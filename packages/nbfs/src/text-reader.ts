@@ -20,6 +20,13 @@ interface Node {
   offset: number;
   /** For element starts: index of the matching end node. */
   end: number;
+  /** Namespace scope in effect at this node. */
+  scope: Scope | undefined;
+}
+
+interface Scope {
+  readonly parent: Scope | undefined;
+  readonly bindings: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link TextXmlReader}. */
@@ -54,6 +61,12 @@ export class TextXmlReader implements XmlReader {
       throw new NbfsQuotaError("maxDocumentSize", q.maxDocumentSize, 0);
     const nodes = this.nodes;
     const open: number[] = [];
+    let scope: Scope | undefined;
+    const scopes: (Scope | undefined)[] = [];
+    const push = (n: Node): void => {
+      n.scope = scope;
+      nodes.push(n);
+    };
     const parser = new SaxesParser({ xmlns: true, position: true });
     let pendingText: string[] | undefined;
     let pendingAt = 0;
@@ -65,7 +78,7 @@ export class TextXmlReader implements XmlReader {
       if (value.length > q.maxStringContentLength) {
         throw new NbfsQuotaError("maxStringContentLength", q.maxStringContentLength, pendingAt);
       }
-      nodes.push(
+      push(
         node("text", open.length, "", "", "", EMPTY_ATTRS, { type: "string", value }, pendingAt),
       );
     };
@@ -79,7 +92,7 @@ export class TextXmlReader implements XmlReader {
     parser.on("cdata", addText);
     parser.on("comment", (c) => {
       flushText();
-      nodes.push(
+      push(
         node(
           "comment",
           open.length,
@@ -117,6 +130,8 @@ export class TextXmlReader implements XmlReader {
       }
       if (attrs.length > q.maxAttributes)
         throw new NbfsQuotaError("maxAttributes", q.maxAttributes, parser.position);
+      scopes.push(scope);
+      if (Object.keys(tag.ns).length > 0) scope = { parent: scope, bindings: tag.ns };
       const n = node(
         "element",
         open.length + 1,
@@ -129,13 +144,14 @@ export class TextXmlReader implements XmlReader {
       );
       n.isEmpty = tag.isSelfClosing;
       open.push(nodes.length);
-      nodes.push(n);
+      push(n);
     });
     parser.on("closetag", (tag: SaxesTagNS) => {
       flushText();
       const startIndex = open.pop()!;
       nodes[startIndex]!.end = nodes.length;
-      nodes.push(
+      // The end tag still sees the element's own declarations.
+      push(
         node(
           "endElement",
           open.length + 1,
@@ -147,6 +163,7 @@ export class TextXmlReader implements XmlReader {
           parser.position,
         ),
       );
+      scope = scopes.pop();
     });
     try {
       parser.write(text).close();
@@ -182,6 +199,16 @@ export class TextXmlReader implements XmlReader {
     this.value = n.value;
     this.offset = n.offset;
     return true;
+  }
+
+  lookupNamespace(prefix: string): string | undefined {
+    if (prefix === "xml") return "http://www.w3.org/XML/1998/namespace";
+    if (prefix === "xmlns") return XMLNS_NAMESPACE;
+    for (let sc = this.nodes[this.index]?.scope; sc !== undefined; sc = sc.parent) {
+      const ns = sc.bindings[prefix];
+      if (ns !== undefined) return ns;
+    }
+    return prefix === "" ? "" : undefined;
   }
 
   getAttribute(localName: string, namespaceUri = ""): XmlAttribute | undefined {
@@ -258,5 +285,6 @@ function node(
     value,
     offset,
     end: -1,
+    scope: undefined,
   };
 }

@@ -33,3 +33,25 @@ describe("SessionDictionary", () => {
     }
   });
 });
+
+describe("lookupNamespace on both readers", () => {
+  it("resolves prefixes in scope at the current node, for QName values", async () => {
+    const {
+      BinaryXmlReader: B,
+      TextXmlReader: T,
+      textToBinary: t2b,
+    } = await import("../src/index.js");
+    const text =
+      '<s:Fault xmlns:s="urn:s"><s:Code><s:Value xmlns:x="urn:x">x:Sender</s:Value></s:Code><s:After/></s:Fault>';
+    for (const r of [new T(text), new B(t2b(text))]) {
+      const seen: (string | undefined)[] = [];
+      while (r.read()) {
+        if (r.nodeType === "text") seen.push(r.lookupNamespace("x"), r.lookupNamespace("s"));
+        if (r.nodeType === "element" && r.localName === "After") seen.push(r.lookupNamespace("x"));
+      }
+      expect(seen).toEqual(["urn:x", "urn:s", undefined]);
+      expect(r.lookupNamespace("")).toBe("");
+      expect(r.lookupNamespace("xml")).toBe("http://www.w3.org/XML/1998/namespace");
+    }
+  });
+});
