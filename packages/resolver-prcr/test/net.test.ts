@@ -173,6 +173,57 @@ describe.each([memory, redisBackend])("resolver over net.tcp ($name store)", (ba
   );
 });
 
+/** Polls `check` every 25 ms until it holds (at most `tries` times). */
+async function eventually(check: () => Promise<boolean>, tries = 200): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+describe.each([memory, redisBackend])("lifetimes on real timers ($name store)", (backend) => {
+  it.skipIf(!backend.available)(
+    "the client refreshes before expiry; a silent registration expires and the sweep removes it",
+    async () => {
+      const service = await startService(await backend.store(), {
+        registrationLifetimeMs: 600,
+        maintenanceIntervalMs: 50,
+      });
+      const keeper = new ResolverClient({
+        address: service.address,
+        referralPolicy: "Share",
+        minRefreshIntervalMs: 50,
+        // Half the lifetime as margin, so a busy machine cannot make the refresh late.
+        refreshMarginMs: 300,
+      });
+      const watcher = client(service);
+      try {
+        await keeper.register(MESH, nodeAddress(1));
+        // A registration nobody refreshes: made straight on the core.
+        await service.core.register({
+          ClientId: "00000000-0000-4000-8000-0000000000ff",
+          MeshId: MESH,
+          NodeAddress: nodeAddress(2),
+        });
+        expect(await service.stats()).toEqual({ meshes: 1, registrations: 2 });
+        // The silent one expires and the maintenance timer deletes it; the kept one stays.
+        expect(await eventually(async () => service.counters().operations.expired >= 1)).toBe(true);
+        expect(
+          await eventually(async () => service.counters().operations.requests.Refresh >= 2),
+        ).toBe(true);
+        expect(await watcher.resolve(MESH, 5)).toEqual([nodeAddress(1)]);
+        expect(service.counters().maintenance.runs).toBeGreaterThan(0);
+        expect(service.counters().operations.refreshNotFound).toBe(0);
+      } finally {
+        await keeper.close();
+        await watcher.close();
+        await service.close();
+      }
+    },
+  );
+});
+
 describe.skipIf(redisBinary === undefined)("two service instances on one Redis", () => {
   it("the second sees the first one's registrations, and duplicates hold across them", async () => {
     const shared = `prch:test:net:shared:${process.pid}:`;
