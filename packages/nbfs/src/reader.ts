@@ -346,6 +346,8 @@ export class BinaryXmlReader implements XmlReader {
 
   /** Parses an element record (type byte already consumed) and its attributes; declares its namespaces. */
   private readElementStart(t: number, start: number): ElementStart {
+    // This element's xmlns declarations are appended from here on.
+    const nsMark = this.nsLen;
     let prefix: string;
     let localName: string;
     let localNameDictionary: DictionaryString | undefined;
@@ -372,7 +374,7 @@ export class BinaryXmlReader implements XmlReader {
       localName = this.readName();
     }
     this.checkName(prefix, localName, localNameDictionary !== undefined, start);
-    const attributes = this.readAttributes(start);
+    const attributes = this.readAttributes(start, nsMark);
     if (this.pos - start > this.q.maxBytesPerRead) {
       throw new NbfsQuotaError("maxBytesPerRead", this.q.maxBytesPerRead, start);
     }
@@ -393,7 +395,7 @@ export class BinaryXmlReader implements XmlReader {
     }
   }
 
-  private readAttributes(elementStart: number): readonly XmlAttribute[] {
+  private readAttributes(elementStart: number, nsMark: number): readonly XmlAttribute[] {
     const buf = this.buf;
     if (this.pos >= this.end) return EMPTY_ATTRS;
     let t = buf[this.pos]!;
@@ -423,7 +425,10 @@ export class BinaryXmlReader implements XmlReader {
         if (prefix !== "" && ns === "") {
           throw new NbfsError("invalid-value", `prefix "${prefix}" bound to empty namespace`, at);
         }
-        for (let i = this.stackNs[this.stackNs.length - 1] ?? 0; i < this.nsLen; i++) {
+        if (prefix === "xmlns" || (prefix === "xml" && ns !== XML_NAMESPACE)) {
+          throw new NbfsError("invalid-value", `prefix "${prefix}" cannot be declared`, at);
+        }
+        for (let i = nsMark; i < this.nsLen; i++) {
           if (this.nsPrefix[i] === prefix) {
             throw new NbfsError("duplicate-attribute", `prefix "${prefix}" declared twice`, at);
           }

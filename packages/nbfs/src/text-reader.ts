@@ -68,6 +68,8 @@ export class TextXmlReader implements XmlReader {
       nodes.push(n);
     };
     const parser = new SaxesParser({ xmlns: true, position: true });
+    // A byte-order mark left at the front of decoded text is not content.
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     let pendingText: string[] | undefined;
     let pendingAt = 0;
     const flushText = (): void => {

@@ -124,6 +124,22 @@ describe("malformed documents give NbfsError with the byte offset", () => {
     expectError("40 01 61 09 01 70 01 78 09 01 70 01 79 01", "duplicate-attribute");
   });
 
+  it("a child may redeclare its parent's prefix; xmlns and xml cannot be rebound", () => {
+    expect(decode(hex("40 01 61 09 01 70 01 78 40 01 62 09 01 70 01 79 01 01"))).toBe(
+      '<a xmlns:p="x"><b xmlns:p="y"/></a>',
+    );
+    expectError("40 01 61 09 05 78 6D 6C 6E 73 01 78 01", "invalid-value");
+    expectError("40 01 61 09 03 78 6D 6C 01 78 01", "invalid-value");
+  });
+
+  it("text input: a leading byte-order mark is ignored, bad XML is an NbfsError", async () => {
+    const { textToBinary } = await import("../src/index.js");
+    expect(Array.from(textToBinary("\ufeff<a/>"))).toEqual([0x40, 0x01, 0x61, 0x01]);
+    for (const bad of ["<a>", "<a></b>", "<p:a/>", "text", "<a/><b/>", "<a x='1' x='2'/>"]) {
+      expect(() => textToBinary(bad), bad).toThrow(NbfsError);
+    }
+  });
+
   it("values outside their domain", () => {
     expectError("40 01 61 B4 02 01", "invalid-value");
     expectError("40 01 61 96 00 00 00 00 00 00 00 C0 01", "invalid-value");
