@@ -121,7 +121,7 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
   };
 
   /**
-   * Takes over a connected socket. An {@link NmfInitiator} that has not
+   * Takes over a connected socket. An `NmfInitiator` that has not
    * started yet is started here; an `NmfReceiver` waits for the peer.
    */
   constructor(socket: Socket, session: NmfSession, options: ConnectionOptions = {}) {

@@ -140,8 +140,9 @@ export class NetTcpListener extends EventEmitter<ListenerEvents> {
       if (!this.server.listening) res();
       else this.server.close(() => res());
     });
-    for (const s of this.sockets) s.destroy();
+    // Ready connections first, so their owners learn why; then whatever is still in its preamble.
     for (const c of this.live) c.abort(new TransportError("Closed", "the listener closed"));
+    for (const s of this.sockets) s.destroy();
     this.listening = false;
     await closing;
   }

@@ -104,3 +104,20 @@ describe("envelope sequences (property, real sockets)", () => {
     }
   });
 });
+
+describe("NetTcpListener.close", () => {
+  it("aborts its ready connections with Closed and stops accepting", async () => {
+    const { listener, next, uri, port } = await startListener();
+    const client = await connectNetTcp({ endpointAddress: uri, ipAddresses: ["127.0.0.1"] });
+    const server = await next();
+    expect(listener.connections).toContain(server);
+    await listener.close();
+    const e = await server.closed;
+    expect(e?.code).toBe("Closed");
+    expect(e?.message).toMatch(/listener closed/);
+    await client.closed;
+    await expect(
+      connectNetTcp({ endpointAddress: `net.tcp://h:${port}/p`, ipAddresses: ["127.0.0.1"] }),
+    ).rejects.toMatchObject({ code: "ConnectFailed" });
+  });
+});
