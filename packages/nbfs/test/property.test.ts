@@ -25,6 +25,8 @@ interface Attr {
   value: XmlValue;
 }
 interface Elem {
+  /** Namespace for prefix "p", which children may rebind. */
+  pns?: string;
   prefix: string;
   local: string;
   attrs: Attr[];
@@ -112,7 +114,8 @@ const arbAttrs: fc.Arbitrary<Attr[]> = fc.uniqueArray(
 
 const { elem: arbElem } = fc.letrec<{ elem: Elem }>((tie) => ({
   elem: fc.record({
-    prefix: fc.constantFrom(...Object.keys(NAMESPACES)),
+    pns: fc.constantFrom("urn:p1", "urn:p2"),
+    prefix: fc.constantFrom(...Object.keys(NAMESPACES), "p"),
     local: fc.constantFrom(...LOCALS),
     attrs: arbAttrs,
     children: fc.array(
@@ -130,8 +133,12 @@ function nameOf(local: string, dict: boolean) {
   return dict ? dictionaryString(local) : local;
 }
 
+function elemNs(e: Elem): string {
+  return e.prefix === "p" ? e.pns! : NAMESPACES[e.prefix]!;
+}
+
 function writeElem(w: XmlWriter, e: Elem, dict: boolean): void {
-  w.writeStartElement(e.prefix, nameOf(e.local, dict), nameOf(NAMESPACES[e.prefix]!, dict));
+  w.writeStartElement(e.prefix, nameOf(e.local, dict), nameOf(elemNs(e), dict));
   for (const a of e.attrs) {
     w.writeStartAttribute(
       a.prefix,
@@ -186,7 +193,7 @@ function canon(v: XmlValue): string {
 /** Expected events of an element, as the binary reader should report them. */
 function expectedEvents(e: Elem, out: string[]): void {
   const attrs = e.attrs.map((a) => `${NAMESPACES[a.prefix]}|${a.local}=${canon(a.value)}`).sort();
-  out.push(`<${NAMESPACES[e.prefix]}|${e.local} ${attrs.join(" ")}`);
+  out.push(`<${elemNs(e)}|${e.local} ${attrs.join(" ")}`);
   let base64: number[] | undefined;
   const flush = () => {
     if (base64 !== undefined && base64.length > 0)
