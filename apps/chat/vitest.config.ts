@@ -1,3 +1,3 @@
 import { packageTests } from "../../vitest.shared.js";
 
-export default packageTests("chat", { testTimeout: 120_000 });
+export default packageTests("chat", { testTimeout: 600_000 });

@@ -13,6 +13,8 @@ export interface ChatArgs {
   readonly port: number;
   readonly linger: number;
   readonly quiet: boolean;
+  /** Maintenance period, ms (Windows: 5 min); also shortens the retry while alone. */
+  readonly maintenance: number | undefined;
 }
 
 export const USAGE = `usage: prch-chat --mesh NAME --name NAME [options]
@@ -29,6 +31,7 @@ export const USAGE = `usage: prch-chat --mesh NAME --name NAME [options]
   --port N            port to listen on (default: any)
   --linger MS         after stdin ends, wait this long before leaving (default 1500)
   --quiet             no status lines on stderr
+  --maintenance MS    maintenance period (default 300000, Windows' 5 minutes)
 `;
 
 /** Parses argv (without node and script); throws with a usage message on errors. */
@@ -50,6 +53,7 @@ export function parseChatArgs(
       port: { type: "string", default: "0" },
       linger: { type: "string", default: "1500" },
       quiet: { type: "boolean", default: false },
+      maintenance: { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -59,6 +63,10 @@ export function parseChatArgs(
   const linger = Number(values.linger);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port\n${USAGE}`);
   if (!Number.isFinite(linger) || linger < 0) throw new Error(`bad --linger\n${USAGE}`);
+  const maintenance = values.maintenance === undefined ? undefined : Number(values.maintenance);
+  if (maintenance !== undefined && (!Number.isInteger(maintenance) || maintenance < 100)) {
+    throw new Error(`bad --maintenance (milliseconds, at least 100)\n${USAGE}`);
+  }
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new Error(`--cert and --key go together\n${USAGE}`);
   }
@@ -77,5 +85,6 @@ export function parseChatArgs(
     port,
     linger,
     quiet: values.quiet!,
+    maintenance,
   };
 }

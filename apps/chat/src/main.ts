@@ -34,6 +34,14 @@ async function main(): Promise<number> {
     resolver: args.resolver ?? embedded!.address,
     security: securityOf(args),
     listen: { host: args.host, port: args.port },
+    ...(args.maintenance !== undefined
+      ? {
+          config: {
+            maintenanceIntervalMs: args.maintenance,
+            maintenanceRetryMs: Math.min(10_000, Math.max(100, Math.floor(args.maintenance / 5))),
+          },
+        }
+      : {}),
   });
   status(
     `${args.name} joined mesh "${args.mesh}" as node ${node.nodeId.toString(16)} on port ${node.port}`,

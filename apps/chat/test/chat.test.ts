@@ -1,47 +1,10 @@
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { ResolverService } from "@prch/resolver-prcr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseChatArgs } from "../src/args.js";
+import { Chat, ensureBuilt } from "./support.js";
 
 // Real processes on 127.0.0.1, driven through piped stdin/stdout as a script would.
-const dir = join(__dirname, "..");
-const main = join(dir, "dist", "main.js");
-
-beforeAll(() => {
-  if (!existsSync(main)) execFileSync("pnpm", ["exec", "tsup"], { cwd: dir, stdio: "ignore" });
-});
-
-class Chat {
-  readonly proc: ChildProcessWithoutNullStreams;
-  out = "";
-  err = "";
-  constructor(args: string[]) {
-    this.proc = spawn(process.execPath, [main, ...args], { stdio: "pipe" });
-    this.proc.stdout.setEncoding("utf8").on("data", (d: string) => (this.out += d));
-    this.proc.stderr.setEncoding("utf8").on("data", (d: string) => (this.err += d));
-  }
-  say(line: string): void {
-    this.proc.stdin.write(`${line}\n`);
-  }
-  async waitFor(what: () => boolean, label: string, ms = 30_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!what()) {
-      if (Date.now() > end || this.proc.exitCode !== null) {
-        throw new Error(`timed out waiting for ${label}\nstdout: ${this.out}\nstderr: ${this.err}`);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  finish(): Promise<number | null> {
-    this.proc.stdin.end();
-    return new Promise((resolve) => {
-      if (this.proc.exitCode !== null) resolve(this.proc.exitCode);
-      else this.proc.once("exit", (code) => resolve(code));
-    });
-  }
-}
+beforeAll(ensureBuilt);
 
 describe("prch-chat arguments", () => {
   it("has defaults and rejects bad combinations", () => {
