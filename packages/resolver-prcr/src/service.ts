@@ -73,6 +73,8 @@ interface Conn {
   readonly state: ConnectionState;
   inFlight: number;
   paused: boolean;
+  /** Over its request rate: finish what is in progress, then drop. */
+  aborting: boolean;
 }
 
 /**
@@ -217,6 +219,7 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
       state: this.dispatcher.createConnectionState(),
       inFlight: 0,
       paused: false,
+      aborting: false,
     };
     this.#conns.add(conn);
     const remote = connection.remoteAddress;
@@ -239,7 +242,18 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
       conn.paused = true;
       conn.channel.pauseReading();
     }
-    void this.dispatcher.handle(message, conn.state).then((reply) => {
+    const before = conn.state.abort;
+    const handled = this.dispatcher.handle(message, conn.state);
+    if (!before && conn.state.abort) {
+      // This request tipped the connection over its refusals: read nothing more, answer what is
+      // already in progress, then drop the connection.
+      conn.aborting = true;
+      conn.channel.pauseReading();
+      this.#log("warn", "dropping a connection over its request rate", {
+        remote: conn.channel.connection.remoteAddress,
+      });
+    }
+    void handled.then((reply) => {
       conn.inFlight--;
       if (reply !== null && conn.channel.isOpen) {
         try {
@@ -248,11 +262,8 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
           this.#log("warn", "cannot send reply", { error: (e as Error).message });
         }
       }
-      if (conn.state.abort) {
-        this.#log("warn", "dropping a connection over its request rate", {
-          remote: conn.channel.connection.remoteAddress,
-        });
-        conn.channel.abort(new TransportError("QuotaExceeded", "request rate exceeded"));
+      if (conn.aborting) {
+        if (conn.inFlight === 0) this.#drop(conn);
         return;
       }
       if (conn.paused && conn.inFlight < max && this.#state === "open") {
@@ -260,6 +271,19 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
         conn.channel.resumeReading();
       }
     });
+  }
+
+  /** Aborts a connection once the replies already sent are written (at most a second later). */
+  #drop(conn: Conn): void {
+    const ch = conn.channel;
+    const abort = () => {
+      clearTimeout(timer);
+      ch.abort(new TransportError("QuotaExceeded", "request rate exceeded"));
+    };
+    const timer = setTimeout(abort, 1000);
+    timer.unref();
+    if (ch.pendingMessages === 0) abort();
+    else ch.once("drain", abort);
   }
 
   async #maintain(): Promise<void> {

@@ -1,5 +1,10 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { NetTcpListener, type TransportError } from "@prch/transport-node";
+import {
+  connectNetTcp,
+  MessageChannel,
+  NetTcpListener,
+  type TransportError,
+} from "@prch/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createRedisStore,
@@ -10,6 +15,7 @@ import {
   ResolverFaultError,
   ResolverService,
   type ResolverServiceHostOptions,
+  requestToMessage,
 } from "../src/index.js";
 import { nodeAddress } from "./support/fixtures.js";
 import {
@@ -249,6 +255,54 @@ describe.skipIf(redisBinary === undefined)("two service instances on one Redis",
       await b.close();
       await s1.close();
       await s2.close();
+    }
+  });
+});
+
+describe("the service shell", () => {
+  it("serves requests addressed to any path on its port", async () => {
+    const service = await startService(new MemoryRegistrationStore());
+    const other = service.address.replace(/\/resolver$/, "/some/other/Path.svc");
+    const c = new ResolverClient({ address: other, referralPolicy: "Share" });
+    try {
+      expect(other).not.toBe(service.address);
+      expect(await c.resolve(MESH, 1)).toEqual([]);
+      expect(service.counters().operations.requests.Resolve).toBe(1);
+    } finally {
+      await c.close();
+      await service.close();
+    }
+  });
+
+  it("drops a connection that keeps exceeding its request rate", async () => {
+    const service = await startService(new MemoryRegistrationStore(), {
+      rateLimit: { requestsPerSecond: 0.001, burst: 1 },
+      maxRefusals: 2,
+    });
+    const conn = await connectNetTcp({
+      endpointAddress: service.address,
+      ipAddresses: ["127.0.0.1"],
+    });
+    const ch = new MessageChannel(conn);
+    conn.resumeReading();
+    try {
+      const info = { operation: "GetServiceInfo", body: null } as const;
+      const settled = await Promise.allSettled(
+        Array.from({ length: 5 }, () => ch.request(requestToMessage(info), 10_000)),
+      );
+      // Requests up to the one that crossed maxRefusals are answered — the first, then with rate
+      // faults — and the session is cut; the fifth is answered only if it was read before that.
+      const actions = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value.action] : []));
+      expect(actions.filter((a) => a?.endsWith("/GetServiceSettingsResponse"))).toHaveLength(1);
+      const faults = actions.filter((a) => a === "http://www.w3.org/2005/08/addressing/fault");
+      expect(faults.length).toBeGreaterThanOrEqual(3);
+      expect(actions.length).toBe(faults.length + 1);
+      expect(await eventually(async () => !ch.isOpen)).toBe(true);
+      expect(await eventually(async () => service.counters().connections.aborted === 1)).toBe(true);
+      expect(service.counters().wire.rateLimited).toBe(faults.length);
+    } finally {
+      ch.abort();
+      await service.close();
     }
   });
 });
