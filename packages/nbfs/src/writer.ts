@@ -11,7 +11,13 @@ import type {
 } from "./api.js";
 import { NBFS_DICTIONARY } from "./dictionary.js";
 import { NbfsError } from "./errors.js";
-import { guidFromBytes, guidToBytes, isGuidString, valueToString } from "./format.js";
+import {
+  guidFromBytes,
+  guidToBytes,
+  isGuidString,
+  MAX_DATETIME_TICKS,
+  valueToString,
+} from "./format.js";
 import { writeMultiByteInt31 } from "./multibyte.js";
 import { type ReaderQuotas, resolveQuotas } from "./quotas.js";
 import type { SessionDictionary } from "./session.js";
@@ -402,8 +408,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   writeDateTime(value: XmlDateTime): void {
-    if (value.ticks < 0n || value.ticks >= 1n << 62n) {
-      throw new NbfsError("invalid-value", "DateTime ticks out of range");
+    // Local values hold UTC ticks that may wrap (DateTime.ToBinary); the
+    // others must be a valid DateTime (MC-NBFX §2.2.3.12).
+    const limit = value.kind === "local" ? (1n << 62n) - 1n : MAX_DATETIME_TICKS;
+    if (value.ticks < 0n || value.ticks > limit || KIND_BITS[value.kind] === undefined) {
+      throw new NbfsError("invalid-value", "DateTime out of range");
     }
     if (this.state === State.Attribute) {
       this.capture({ type: "datetime", value });
@@ -587,6 +596,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     const n = array.values.length;
     // .NET writes nothing at all for an empty array.
     if (n === 0) return;
+    validateArray(array);
     this.checkWritable();
     if (this.state === State.Attribute)
       throw new NbfsError("invalid-state", "array inside an attribute");
@@ -1225,5 +1235,49 @@ function putDecimal(buf: Buffer, p: number, d: Decimal): void {
   } else {
     buf.writeUInt32LE(Number(m >> 64n), p + 4);
     buf.writeBigUInt64LE(m & 0xffff_ffff_ffff_ffffn, p + 8);
+  }
+}
+
+/** Checks every item before anything is written, so a bad item leaves no partial record. */
+function validateArray(array: XmlArray): void {
+  const n = array.values.length;
+  const bad = (i: number): never => {
+    throw new NbfsError("invalid-value", `${array.type} array item ${i} is out of range`);
+  };
+  switch (array.type) {
+    case "int16":
+      for (let i = 0; i < n; i++) {
+        const v = array.values[i]!;
+        if (!Number.isInteger(v) || v < -32768 || v > 32767) bad(i);
+      }
+      break;
+    case "int32":
+      for (let i = 0; i < n; i++) {
+        const v = array.values[i]!;
+        if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) bad(i);
+      }
+      break;
+    case "int64":
+    case "timespan":
+      for (let i = 0; i < n; i++) {
+        const v = array.values[i]!;
+        if (typeof v !== "bigint" || v < INT64_MIN || v > INT64_MAX) bad(i);
+      }
+      break;
+    case "decimal":
+      for (let i = 0; i < n; i++) checkDecimal(array.values[i]!);
+      break;
+    case "datetime":
+      for (let i = 0; i < n; i++) {
+        const d = array.values[i]!;
+        const limit = d.kind === "local" ? (1n << 62n) - 1n : MAX_DATETIME_TICKS;
+        if (KIND_BITS[d.kind] === undefined || d.ticks < 0n || d.ticks > limit) bad(i);
+      }
+      break;
+    case "guid":
+      for (let i = 0; i < n; i++) if (!isGuidString(array.values[i]!)) bad(i);
+      break;
+    default:
+      break;
   }
 }

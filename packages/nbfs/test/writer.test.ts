@@ -180,6 +180,31 @@ describe("writer misuse throws NbfsError", () => {
     expect(() => w.writeDateTime({ ticks: -1n, kind: "utc" })).toThrow(NbfsError);
   });
 
+  it("bad array items are rejected before anything is written", () => {
+    const w = new BinaryXmlWriter();
+    w.writeStartElement("", "a");
+    const before = w.length;
+    expect(() => w.writeArray("", "i", undefined, { type: "int16", values: [1, 40000] })).toThrow(
+      NbfsError,
+    );
+    expect(() => w.writeArray("", "i", undefined, { type: "int32", values: [1.5] })).toThrow(
+      NbfsError,
+    );
+    expect(() => w.writeArray("", "i", undefined, { type: "int64", values: [2n ** 63n] })).toThrow(
+      NbfsError,
+    );
+    expect(() => w.writeArray("", "i", undefined, { type: "guid", values: ["x"] })).toThrow(
+      NbfsError,
+    );
+    expect(() =>
+      w.writeArray("", "i", undefined, {
+        type: "datetime",
+        values: [{ ticks: 2n ** 62n, kind: "utc" }],
+      }),
+    ).toThrow(NbfsError);
+    expect(w.length).toBe(before);
+  });
+
   it("a document written after errors is still well formed", () => {
     const w = new BinaryXmlWriter();
     w.writeStartElement("", "a");
