@@ -8,6 +8,7 @@ const USAGE = `usage: sim <command> [options]
   figures   10,000-node flood: the engine beside a naive flood-to-all baseline
             --nodes N (10000) --messages K (20) --seed S (2026)
             --warmup-ms MS (0): background traffic first, so maintenance prunes the mesh
+  --resolver prcr|model   the real @prch/resolver-prcr client and service (default) or the small model
   --json    print JSON instead of a table`;
 
 function parse(argv: string[]): { cmd: string | undefined; flags: Map<string, string> } {
@@ -37,24 +38,30 @@ function num(flags: Map<string, string>, k: string, d: number): number {
 const replacer = (_: string, v: unknown) =>
   v instanceof Map ? Object.fromEntries(v) : typeof v === "bigint" ? String(v) : v;
 
-function main(): void {
+async function main(): Promise<void> {
   const { cmd, flags } = parse(process.argv.slice(2));
   const json = flags.has("json");
   const latency = (flags.get("latency") ?? "5,50").split(",").map(Number) as [number, number];
+  const resolver = flags.get("resolver") === "model" ? "model" : "prcr";
   if (cmd === "run") {
-    const rep = runScenario({
+    const rep = await runScenario({
       nodes: num(flags, "nodes", 1000),
       churn: num(flags, "churn", 0.3),
       partitionMs: num(flags, "partition-ms", 0),
       probes: num(flags, "probes", 10),
-      sim: { seed: num(flags, "seed", 7), lossRate: num(flags, "loss", 0), latencyMs: latency },
+      sim: {
+        seed: num(flags, "seed", 7),
+        lossRate: num(flags, "loss", 0),
+        latencyMs: latency,
+        resolver,
+      },
     });
     console.log(json ? JSON.stringify(rep, replacer, 2) : renderScenario(rep));
   } else if (cmd === "figures") {
-    const rep = runFigures(
+    const rep = await runFigures(
       num(flags, "nodes", 10_000),
       num(flags, "messages", 20),
-      { seed: num(flags, "seed", 2026), latencyMs: latency },
+      { seed: num(flags, "seed", 2026), latencyMs: latency, resolver },
       num(flags, "warmup-ms", 0),
     );
     console.log(json ? JSON.stringify(rep, replacer, 2) : renderFigures(rep));
@@ -64,4 +71,4 @@ function main(): void {
   }
 }
 
-main();
+await main();

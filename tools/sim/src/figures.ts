@@ -151,12 +151,12 @@ function heapUsed(): number {
  * messages over the same links (same latencies) with a naive forward-to-all-neighbors node, and
  * report both.
  */
-export function runFigures(
+export async function runFigures(
   nodes = 10_000,
   messages = 20,
   options: Partial<SimOptions> = {},
   warmupMs = 0,
-): FiguresResult {
+): Promise<FiguresResult> {
   const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === "function";
   const heap0 = heapUsed();
   const wall0 = Date.now();
@@ -164,7 +164,7 @@ export function runFigures(
   const joinEvery = 10;
   sim.addNodes(nodes, (i) => i * joinEvery);
   // Let the mesh live through one periodic maintenance run (5 min) before flooding.
-  sim.runUntil(nodes * joinEvery + 360_000);
+  await sim.runUntil(nodes * joinEvery + 360_000);
   if (warmupMs > 0) {
     // Background traffic (one message every 5 s) makes link utilities trusted, so maintenance
     // prunes the mesh towards IdealNeighborCount (MC-PRCH §3.1.6.4.2).
@@ -177,7 +177,7 @@ export function runFigures(
         sim.broadcast(pick);
       });
     }
-    sim.runUntil(from + warmupMs + 30_000);
+    await sim.runUntil(from + warmupMs + 30_000);
   }
   const heap1 = heapUsed();
   const buildWallMs = Date.now() - wall0;
@@ -191,18 +191,18 @@ export function runFigures(
   for (let k = 0; k < messages; k++) {
     sim.at(start + k * 2000, () => engineMsgs.push(sim.broadcast(senders[k]!)));
   }
-  sim.runUntil(start + messages * 2000 + 30_000);
+  await sim.runUntil(start + messages * 2000 + 30_000);
   const engine = summarise("mesh-core engine", sim, engineMsgs);
 
   const naive = new Simulator({ ...sim.options, measureCpu: true }, "naive");
   naive.addNodes(nodes, () => 0);
-  naive.runUntil(0);
+  await naive.runUntil(0);
   for (const [i, j, latency] of sim.edges()) naive.linkNaive(i, j, latency);
   const naiveMsgs: number[] = [];
   for (let k = 0; k < messages; k++) {
     naive.at(k * 2000, () => naiveMsgs.push(naive.broadcast(senders[k]!)));
   }
-  naive.runUntil(messages * 2000 + 30_000);
+  await naive.runUntil(messages * 2000 + 30_000);
   const naiveFigures = summarise("naive flood-to-all", naive, naiveMsgs);
 
   return {

@@ -21,6 +21,7 @@ export {
   type ScenarioOptions,
   type ScenarioReport,
 } from "./scenario.js";
+export { PrcrResolver } from "./prcr.js";
 export { EventQueue, type Scheduled } from "./queue.js";
 export { MemoryResolver } from "./resolver.js";
 export {

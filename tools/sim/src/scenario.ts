@@ -45,7 +45,7 @@ export interface ScenarioReport {
 const MAINTENANCE_MS = 300_000;
 
 /** Join, probe, optionally crash a fraction and/or partition, probe again. */
-export function runScenario(opts: Partial<ScenarioOptions> = {}): ScenarioReport {
+export async function runScenario(opts: Partial<ScenarioOptions> = {}): Promise<ScenarioReport> {
   const o: ScenarioOptions = { ...DEFAULT_SCENARIO, ...opts };
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
@@ -63,7 +63,7 @@ export function runScenario(opts: Partial<ScenarioOptions> = {}): ScenarioReport
     });
   }
   const phases: PhaseReport[] = [];
-  const probe = (phase: string) => {
+  const probe = async (phase: string) => {
     const mine: number[] = [];
     const start = sim.now;
     for (let i = 0; i < o.probes; i++) {
@@ -72,7 +72,7 @@ export function runScenario(opts: Partial<ScenarioOptions> = {}): ScenarioReport
         if (pick !== undefined) mine.push(sim.broadcast(pick));
       });
     }
-    sim.runUntil(start + o.probes * 1000 + 30_000);
+    await sim.runUntil(start + o.probes * 1000 + 30_000);
     phases.push({
       phase,
       at: start,
@@ -80,22 +80,22 @@ export function runScenario(opts: Partial<ScenarioOptions> = {}): ScenarioReport
       messages: mine.map((m) => messageReport(sim, sim.tracks[m]!)),
     });
   };
-  sim.runUntil(joined + 60_000);
-  probe("after join");
+  await sim.runUntil(joined + 60_000);
+  await probe("after join");
   gc?.();
   const heap1 = process.memoryUsage().heapUsed;
   if (o.churn > 0) {
     sim.crash(sample(r, alive(), Math.round(o.nodes * o.churn)));
-    sim.runUntil(sim.now + 3 * MAINTENANCE_MS);
-    probe(`${Math.round(o.churn * 100)}% crashed, +3 maintenance cycles`);
+    await sim.runUntil(sim.now + 3 * MAINTENANCE_MS);
+    await probe(`${Math.round(o.churn * 100)}% crashed, +3 maintenance cycles`);
   }
   if (o.partitionMs > 0) {
     sim.partition((i) => i % 2);
-    sim.runUntil(sim.now + o.partitionMs);
-    probe("partitioned in two");
+    await sim.runUntil(sim.now + o.partitionMs);
+    await probe("partitioned in two");
     sim.heal();
-    sim.runUntil(sim.now + 3 * MAINTENANCE_MS);
-    probe("partition lifted, +3 maintenance cycles");
+    await sim.runUntil(sim.now + 3 * MAINTENANCE_MS);
+    await probe("partition lifted, +3 maintenance cycles");
   }
   return {
     phases,

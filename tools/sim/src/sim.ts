@@ -12,6 +12,14 @@ import {
   seededRandom,
   servicePath,
 } from "@prch/mesh-core";
+import type {
+  ResolverClientAction,
+  ResolverClientTimer,
+  ResolverRequest,
+  ResolverResponse,
+} from "@prch/resolver-prcr";
+import { ResolverError } from "@prch/resolver-prcr";
+import { PrcrResolver } from "./prcr.js";
 import { EventQueue, type Scheduled } from "./queue.js";
 import { MemoryResolver } from "./resolver.js";
 
@@ -53,6 +61,12 @@ export interface SimOptions {
   backpressure: boolean;
   /** Per-link bandwidth override (bytes per ms) for the link between nodes `a` and `b`. */
   linkBandwidth: ((a: number, b: number) => number | undefined) | undefined;
+  /**
+   * Which resolver answers the engines: `prcr` runs the real client and service logic of
+   * `@prch/resolver-prcr` (registration lifetimes, refresh, GetServiceInfo); `model` is a small
+   * synchronous stand-in with the same Resolve behaviour, cheaper for huge runs.
+   */
+  resolver: "prcr" | "model";
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -70,6 +84,7 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   messageSize: 512,
   backpressure: false,
   linkBandwidth: undefined,
+  resolver: "prcr",
 };
 
 /** The channel every simulated node registers. */
@@ -141,6 +156,14 @@ type SimEvent = Scheduled &
     | { kind: "remoteClosed"; link: Link; toB: boolean }
     | { kind: "call"; fn: () => void }
     | { kind: "departed"; link: Link; fromA: boolean }
+    | { kind: "resolverServe"; node: SimNode; requestId: number; request: ResolverRequest }
+    | {
+        kind: "resolverReply";
+        node: SimNode;
+        requestId: number;
+        reply: ResolverResponse | ResolverError;
+      }
+    | { kind: "resolverMaintain" }
   );
 
 /** Distribution of an engine's cost, collected when `measureCpu` is on. */
@@ -170,6 +193,8 @@ export class Simulator {
   private timerGen = 0;
   private currentHops = 0;
   private readonly naive: boolean;
+  /** The real resolver (option `resolver: "prcr"`). */
+  readonly prcr: PrcrResolver | undefined;
 
   constructor(options: Partial<SimOptions> = {}, mode: "engine" | "naive" = "engine") {
     this.options = { ...DEFAULT_SIM_OPTIONS, ...options };
@@ -179,6 +204,23 @@ export class Simulator {
       this.options.registrationLifetimeMs,
     );
     this.naive = mode === "naive";
+    if (this.options.resolver === "prcr" && !this.naive) {
+      this.prcr = new PrcrResolver(
+        this.options.seed,
+        () => this.now,
+        this.options.registrationLifetimeMs,
+      );
+      this.queue.push({
+        at: this.prcr.service.maintenanceIntervalMs,
+        seq: 0,
+        kind: "resolverMaintain",
+      });
+    }
+  }
+
+  /** Live registrations at the resolver in use. */
+  async registrations(): Promise<number> {
+    return this.prcr === undefined ? this.resolver.size : this.prcr.registrations();
   }
 
   // ------------------------------------------------------------ scenario API
@@ -218,17 +260,105 @@ export class Simulator {
     this.queue.push({ at: Math.max(t, this.now), seq: 0, kind: "call", fn });
   }
 
-  /** Process events until simulated time `t` (inclusive), bounded by `maxEvents`. */
-  runUntil(t: number, maxEvents = 200_000_000): void {
+  /**
+   * Process events until simulated time `t` (inclusive), bounded by `maxEvents`. Asynchronous only
+   * because the real resolver service answers through promises; simulated time stands still while
+   * it does, so runs stay deterministic.
+   */
+  async runUntil(t: number, maxEvents = 200_000_000): Promise<void> {
     for (let i = 0; i < maxEvents; i++) {
       const e = this.queue.peek();
       if (e === undefined || e.at > t) break;
       this.queue.pop();
       this.now = e.at;
       this.eventsProcessed++;
-      this.dispatch(e);
+      if (e.kind === "resolverServe") await this.serveResolver(e.node, e.requestId, e.request);
+      else if (e.kind === "resolverMaintain") await this.maintainResolver();
+      else this.dispatch(e);
     }
     if (this.now < t) this.now = t;
+  }
+
+  private async serveResolver(
+    node: SimNode,
+    requestId: number,
+    request: ResolverRequest,
+  ): Promise<void> {
+    if (this.prcr === undefined) return;
+    const reply = await this.prcr.serve(request);
+    this.queue.push({
+      at: this.now + this.options.resolverRttMs / 2,
+      seq: 0,
+      kind: "resolverReply",
+      node,
+      requestId,
+      reply,
+    });
+  }
+
+  private async maintainResolver(): Promise<void> {
+    if (this.prcr === undefined) return;
+    await this.prcr.service.maintain();
+    this.queue.push({
+      at: this.now + this.prcr.service.maintenanceIntervalMs,
+      seq: 0,
+      kind: "resolverMaintain",
+    });
+  }
+
+  /** Carry out a node's resolver-client actions. */
+  private performClient(node: SimNode, actions: readonly ResolverClientAction[]): void {
+    const engine = node.engine;
+    if (engine === undefined) return;
+    for (const a of actions) {
+      switch (a.type) {
+        case "send":
+          this.queue.push({
+            at: this.now + this.options.resolverRttMs / 2,
+            seq: 0,
+            kind: "resolverServe",
+            node,
+            requestId: a.requestId,
+            request: a.request,
+          });
+          break;
+        case "setTimer": {
+          const gen = ++this.timerGen;
+          const id = `resolver:${a.timer}`;
+          node.timers.set(id, gen);
+          this.queue.push({ at: Math.max(a.at, this.now), seq: 0, kind: "timer", node, id, gen });
+          break;
+        }
+        case "cancelTimer":
+          node.timers.delete(`resolver:${a.timer}`);
+          break;
+        case "registered":
+          this.exec(node, engine.handle({ type: "resolverRegistered" }, this.now));
+          break;
+        case "serviceSettings":
+          this.exec(
+            node,
+            engine.handle(
+              { type: "resolverRegistered", shareReferrals: a.canShareReferrals },
+              this.now,
+            ),
+          );
+          break;
+        case "resolved":
+          this.exec(
+            node,
+            engine.handle({ type: "resolverResolved", addresses: a.Addresses }, this.now),
+          );
+          break;
+        case "failed":
+          if (a.operation === "Resolve") {
+            this.exec(node, engine.handle({ type: "resolverResolved", addresses: [] }, this.now));
+          }
+          break;
+        case "closed":
+          break;
+      }
+    }
   }
 
   /** Send an application message from node `from` now; returns its number. */
@@ -282,6 +412,8 @@ export class Simulator {
       node.alive = false;
       node.timers.clear();
       this.resolver.orphan(node.address, this.now);
+      // Its registration now lingers at the service until the lifetime runs out.
+      this.prcr?.drop(i);
       for (const [, link] of node.links) this.killLink(link, node, link.latency);
       node.links.clear();
     }
@@ -397,9 +529,28 @@ export class Simulator {
         const node = e.node;
         if (!node.alive || node.timers.get(e.id) !== e.gen || node.engine === undefined) return;
         node.timers.delete(e.id);
+        if (e.id.startsWith("resolver:") && this.prcr !== undefined) {
+          const timer = e.id.slice(9) as ResolverClientTimer;
+          this.performClient(node, this.prcr.client(node.index).onTimer(timer, this.now));
+          return;
+        }
         this.exec(node, node.engine.handle({ type: "timerFired", id: e.id }, this.now));
         return;
       }
+      case "resolverReply": {
+        const node = e.node;
+        if (!node.alive || this.prcr === undefined) return;
+        const client = this.prcr.client(node.index);
+        const actions =
+          e.reply instanceof ResolverError
+            ? client.onFailure(e.requestId, e.reply, this.now)
+            : client.onResponse(e.requestId, e.reply, this.now);
+        this.performClient(node, actions);
+        return;
+      }
+      case "resolverServe":
+      case "resolverMaintain":
+        return; // handled in runUntil (asynchronous)
       case "engine":
         if (e.node.alive && e.node.engine !== undefined) {
           this.exec(e.node, e.node.engine.handle(e.event, this.now));
@@ -628,13 +779,28 @@ export class Simulator {
           node.timers.delete(a.id);
           break;
         case "register":
+          if (this.prcr !== undefined) {
+            const client = this.prcr.client(node.index);
+            this.performClient(node, client.open(this.now));
+            this.performClient(node, client.register(a.meshName, a.address, this.now));
+          } else this.resolver.register(node.index, a.address);
+          break;
         case "update":
-          this.resolver.register(node.index, a.address);
+          if (this.prcr !== undefined) {
+            this.performClient(node, this.prcr.client(node.index).update(a.address, this.now));
+          } else this.resolver.register(node.index, a.address);
           break;
         case "unregister":
-          this.resolver.unregister(node.address);
+          if (this.prcr !== undefined) {
+            this.performClient(node, this.prcr.client(node.index).close(this.now));
+          } else this.resolver.unregister(node.address);
           break;
         case "resolve": {
+          if (this.prcr !== undefined) {
+            const r = this.prcr.client(node.index).resolve(a.meshName, a.maxAddresses, this.now);
+            this.performClient(node, r.actions);
+            break;
+          }
           const addresses = this.resolver.resolve(a.maxAddresses, this.now);
           this.queue.push({
             at: this.now + this.options.resolverRttMs,
