@@ -1,10 +1,16 @@
 import {
   BinaryMessageEncoder,
   createHeader,
+  createRefreshMessage,
   createRegisterMessage,
+  createResolveMessage,
+  createUnregisterMessage,
+  createUpdateMessage,
   Message,
+  parseIPAddress,
   readFault,
 } from "@prch/soap";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type ConnectionState,
@@ -277,5 +283,64 @@ describe("ResolverDispatcher", () => {
     });
     expect(await h.exchange(stray)).toBeNull();
     expect(h.dispatcher.counters()).toMatchObject({ ignored: 1, faults: 0 });
+  });
+});
+
+describe("ResolverDispatcher with arbitrary requests", () => {
+  const guidArb = fc.uuid();
+  const text = fc.option(fc.string({ maxLength: 40 }), { nil: null });
+  const ipArb = fc.oneof(fc.ipV4(), fc.ipV6()).map((t) => parseIPAddress(t));
+  const pnaArb = fc.option(
+    fc.record({
+      endpointAddress: fc.option(
+        fc
+          .oneof(
+            fc.webUrl(),
+            fc.uuid().map((g) => `net.tcp://10.0.0.1:1/PeerChannelEndpoints/${g}`),
+          )
+          .map((uri) => ({ uri })),
+        { nil: null },
+      ),
+      ipAddresses: fc.option(fc.array(ipArb, { maxLength: 4 }), { nil: null }),
+    }),
+    { nil: null },
+  );
+  const requestArb = fc.oneof(
+    fc
+      .record({ clientId: guidArb, meshId: text, nodeAddress: pnaArb })
+      .map((v) => createRegisterMessage(v)),
+    fc
+      .record({ clientId: guidArb, meshId: text, nodeAddress: pnaArb, registrationId: guidArb })
+      .map((v) => createUpdateMessage(v)),
+    fc
+      .record({ clientId: guidArb, maxAddresses: fc.integer(), meshId: text })
+      .map((v) => createResolveMessage(v)),
+    fc.record({ meshId: text, registrationId: guidArb }).map((v) => createRefreshMessage(v)),
+    fc.record({ meshId: text, registrationId: guidArb }).map((v) => createUnregisterMessage(v)),
+  );
+
+  it("always answers with a reply or a Sender fault, never throws", async () => {
+    const h = new Harness({ rateLimit: { requestsPerSecond: 1e9, burst: 1e9 } });
+    await fc.assert(
+      fc.asyncProperty(requestArb, async (m) => {
+        m.messageId = h.nextId();
+        const reply = await h.exchange(m);
+        expect(reply).not.toBeNull();
+        expect(reply!.relatesTo?.id).toBe(m.messageId);
+        if (reply!.action === "http://www.w3.org/2005/08/addressing/fault") {
+          const fault = readFault(reply!.getBodyReader(), reply!.version);
+          // Only the request can be to blame here: the memory store does not fail.
+          expect(fault.code.name).toBe("Sender");
+          expect(fault.code.subcode?.namespace).toBe(RESOLVER_FAULT_NAMESPACE);
+        } else {
+          expect(reply!.action).toMatch(
+            /^http:\/\/schemas\.microsoft\.com\/net\/2006\/05\/peer\/resolver\//,
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
+    const c = h.dispatcher.counters();
+    expect(c.replies + c.faults).toBe(c.messages);
   });
 });
