@@ -420,3 +420,39 @@ describe("fuzz: any bytes give a document or an NbfsError", () => {
     );
   });
 });
+
+describe("fuzz: any text gives a binary document or an NbfsError", () => {
+  it("markup fragments in any order", () => {
+    const atoms = fc.constantFrom(
+      "<a>",
+      "</a>",
+      "<b x='1'>",
+      "</b>",
+      "<p:c xmlns:p='u'>",
+      "</p:c>",
+      "&amp;",
+      "&#0;",
+      "&bogus;",
+      "<!--x-->",
+      "<![CDATA[y]]>",
+      "<?pi z?>",
+      "<!DOCTYPE a>",
+      "text",
+      "\u0000",
+      "<a/>",
+      "<?xml version='1.0'?>",
+    );
+    fc.assert(
+      fc.property(fc.array(atoms, { maxLength: 12 }), fc.string(), (parts, extra) => {
+        for (const t of [parts.join(""), parts.join("") + extra]) {
+          try {
+            textToBinary(t);
+          } catch (e) {
+            if (!(e instanceof NbfsError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
