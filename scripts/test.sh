@@ -15,6 +15,6 @@ rm -f packages/*/test-artifacts/vitest-results.json tools/*/test-artifacts/vites
   tools/bench/*/test-artifacts/vitest-results.json apps/*/test-artifacts/vitest-results.json
 echo "==> build, lint, typecheck, test"
 status=0
-pnpm check "$@" || status=$?
+pnpm check --continue "$@" || status=$?
 node scripts/test-summary.mjs || true
 exit $status

@@ -61,7 +61,7 @@ async function startMesh(mesh: string, extra: (i: number) => string[]): Promise<
 async function everyoneHearsEveryone(nodes: readonly Chat[], tag: string): Promise<void> {
   const live = nodes.filter((n) => n.alive);
   const before = new Map(live.map((n) => [n, n.lines.length]));
-  live.forEach((n, i) => n.say(`${tag} from ${i}`));
+  for (const [i, n] of live.entries()) n.say(`${tag} from ${i}`);
   const heard = (n: Chat) => n.lines.slice(before.get(n)).filter((l) => l.includes(`${tag} from`));
   await until(
     () => live.every((n) => heard(n).length >= live.length - 1),
