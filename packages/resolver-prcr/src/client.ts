@@ -91,6 +91,7 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
   #unregisterSent: Promise<unknown> | undefined;
   #closedWaiters: (() => void)[] = [];
   #closed = false;
+  #closing: Promise<void> | undefined;
   readonly #inFlight = new WeakMap<MessageChannel, Map<string, InFlight>>();
 
   constructor(options: ResolverClientConnectOptions) {
@@ -146,16 +147,18 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
    * Resolves with the first RegisterResponse; if that request fails the promise rejects, and
    * the client keeps retrying in the background (MC-PRCR §1.3.4).
    */
-  register(meshId: string, address: PeerNodeAddress): Promise<RegisterResponse> {
+  async register(meshId: string, address: PeerNodeAddress): Promise<RegisterResponse> {
+    const actions = this.core.register(meshId, address, Date.now());
     const p = this.#nextRegistration();
-    this.#perform(this.core.register(meshId, address, Date.now()));
+    this.#perform(actions);
     return p;
   }
 
   /** The node's address changed: Update (MC-PRCR §3.1.4.2). Resolves when the service has it. */
-  update(address: PeerNodeAddress): Promise<RegisterResponse> {
+  async update(address: PeerNodeAddress): Promise<RegisterResponse> {
+    const actions = this.core.update(address, Date.now());
     const p = this.#nextRegistration();
-    this.#perform(this.core.update(address, Date.now()));
+    this.#perform(actions);
     return p;
   }
 
@@ -210,8 +213,12 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
    * Unregisters (MC-PRCR §3.1.4.4) and closes the session. Waits at most `closeTimeoutMs` for a
    * Register in flight and for Unregister's reply, which may never come (MC-PRCR §3).
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     const limit = this.#options.closeTimeoutMs ?? 10_000;
     const closed = new Promise<void>((r) => this.#closedWaiters.push(r));
     this.#perform(this.core.close(Date.now()));
@@ -310,6 +317,8 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
   }
 
   #send(requestId: number, request: ResolverRequest): void {
+    // A late reply after close() gave up waiting must not open a new session.
+    if (this.#closed) return;
     const message = requestToMessage(request, {
       to: this.address,
       messageId: `urn:uuid:${randomUUID()}`,

@@ -397,6 +397,44 @@ describe("timeouts and failures", () => {
     }
   });
 
+  it("rejects a second registration, and close() may be called twice at once", async () => {
+    const service = await startService(new MemoryRegistrationStore());
+    const c = client(service);
+    try {
+      await c.register(MESH, nodeAddress(4));
+      await expect(c.register(MESH, nodeAddress(5))).rejects.toMatchObject({
+        code: "InvalidState",
+      });
+      await Promise.all([c.close(), c.close()]);
+      expect(await service.stats()).toEqual({ meshes: 0, registrations: 0 });
+      await expect(c.resolve(MESH, 1)).rejects.toMatchObject({ code: "Closed" });
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("close() gives up on a Register that never gets an answer after closeTimeoutMs", async () => {
+    const mute = new NetTcpListener({ host: "127.0.0.1", port: 0 });
+    mute.on("connection", (conn) => conn.resumeReading());
+    const port = await mute.listen();
+    const c = new ResolverClient({
+      address: `net.tcp://127.0.0.1:${port}/resolver`,
+      referralPolicy: "Share",
+      closeTimeoutMs: 200,
+    });
+    try {
+      const pending = c.register(MESH, nodeAddress(6)).then(
+        () => "registered",
+        (e: { code: string }) => e.code,
+      );
+      await c.close();
+      expect(await pending).toBe("Closed");
+      expect(c.connected).toBe(false);
+    } finally {
+      await mute.close();
+    }
+  });
+
   it("closes the service gracefully while clients are connected", async () => {
     const service = await startService(new MemoryRegistrationStore());
     const c = client(service);
