@@ -4,14 +4,16 @@
 import { readFileSync, writeSync } from "node:fs";
 import type { StringDictionary } from "./api.js";
 import { binaryToText, textToBinary } from "./bridge.js";
+import { dumpRecords } from "./dump.js";
 import { NbfsError } from "./errors.js";
 import { MAX_QUOTAS } from "./quotas.js";
 import { SessionDictionary } from "./session.js";
 
-const USAGE = `usage: prch-nbfs decode|encode [--nbfx|--nbfs|--nbfse] [--hex] [--keep-whitespace]
+const USAGE = `usage: prch-nbfs decode|encode|dump [--nbfx|--nbfs|--nbfse] [--hex] [--keep-whitespace]
 
   decode   binary on stdin → XML text on stdout
   encode   XML text on stdin → binary on stdout
+  dump     binary on stdin → one line per node: offset, record type, meaning
   --nbfs   MC-NBFS static dictionary (default)
   --nbfx   no dictionary; decode shows dictionary ids as strN
   --nbfse  document preceded by an MC-NBFSE StringTable; encode puts names
@@ -59,13 +61,14 @@ function main(argv: string[]): void {
   const input = readFileSync(0);
   // Captures are trusted local files: lift the size and depth limits.
   const quotas = MAX_QUOTAS;
-  if (command === "decode") {
+  if (command === "decode" || command === "dump") {
     const bytes = hexIo ? parseHex(input.toString("latin1")) : new Uint8Array(input);
-    const text = binaryToText(bytes, {
+    const options = {
       quotas,
       ...(mode === "--nbfx" ? { dictionary: PLACEHOLDERS } : {}),
       ...(mode === "--nbfse" ? { session: new SessionDictionary() } : {}),
-    });
+    };
+    const text = command === "dump" ? dumpRecords(bytes, options) : binaryToText(bytes, options);
     writeSync(1, `${text}\n`);
   } else if (command === "encode") {
     const bytes = textToBinary(input.toString("utf8"), {

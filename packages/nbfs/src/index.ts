@@ -27,6 +27,7 @@ export {
   textToBinary,
 } from "./bridge.js";
 export { dictionaryString, NBFS_DICTIONARY, StaticDictionary } from "./dictionary.js";
+export { dumpRecords } from "./dump.js";
 export { NbfsError, type NbfsErrorCode, NbfsQuotaError, type QuotaName } from "./errors.js";
 export {
   formatDateTime,

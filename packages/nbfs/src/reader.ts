@@ -82,6 +82,8 @@ export class BinaryXmlReader implements XmlReader {
   private lazyStart = 0;
   private lazyLen = 0;
   offset = 0;
+  /** True while the current node was expanded from an Array record (MC-NBFX §2.3.3). */
+  fromArray = false;
 
   private readonly buf: Uint8Array;
   private readonly dv: DataView;
@@ -132,6 +134,7 @@ export class BinaryXmlReader implements XmlReader {
   }
 
   read(): boolean {
+    this.fromArray = false;
     if (this.pendingEnd) {
       this.pendingEnd = false;
       this.emitEnd();
@@ -184,7 +187,10 @@ export class BinaryXmlReader implements XmlReader {
       }
       case 0x03:
         this.startArray(start);
-        return this.readArrayItem();
+        this.readArrayItem();
+        // The first item reports the Array record itself.
+        this.offset = start;
+        return true;
       default:
         if (t >= 0x04 && t <= 0x3f) {
           throw new NbfsError("unexpected-record", "attribute record after element content", start);
@@ -593,6 +599,7 @@ export class BinaryXmlReader implements XmlReader {
 
   private readArrayItem(): boolean {
     const e = this.arrayElement!;
+    this.fromArray = true;
     if (this.arrayPhase === 0) {
       if (this.nodeType === "endElement") this.depth = this.stack.length;
       this.offset = this.pos;

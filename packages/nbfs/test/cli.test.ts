@@ -84,3 +84,25 @@ describe("prch-nbfs CLI", () => {
     expect(run(["decode", "--bogus"], "").status).toBe(64);
   });
 });
+
+describe("dumpRecords", () => {
+  it("lists offsets, record names and meaning", async () => {
+    const { dumpRecords } = await import("../src/index.js");
+    const out = dumpRecords(
+      hex("40 03 61 72 72 03 40 01 69 01 8D 02 01 00 00 00 02 00 00 00 98 01 78 01"),
+    );
+    const lines = out.split("\n").map((l) => l.replace(/ {2,}/g, "  "));
+    expect(lines).toEqual([
+      "0000  ShortElement  <arr> {}",
+      "0005  Array  <i> {}",
+      '000c  (Array item)    int32 "1"',
+      "0010  (Array item)  </i>",
+      "0010  (Array item)  <i> {}",
+      '0010  (Array item)    int32 "2"',
+      "0014  (Array item)  </i>",
+      '0014  Chars8Text    string "x"',
+      "0017  EndElement  </arr>",
+    ]);
+    expect(lines.at(-1)).toMatch(/EndElement +<\/arr>$/);
+  });
+});
