@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { dropMixedScopeAddresses } from "./address-filter.js";
 import { ResolverError } from "./errors.js";
 import {
   type Guid,
@@ -316,7 +317,11 @@ export class ResolverClientCore {
         break;
       }
       case "Resolve":
-        actions.push({ type: "resolved", requestId, Addresses: response.body.Addresses });
+        actions.push({
+          type: "resolved",
+          requestId,
+          Addresses: dropMixedScopeAddresses(response.body.Addresses),
+        });
         break;
       case "GetServiceInfo": {
         const ControlMeshShape = response.body.ControlMeshShape;

@@ -286,8 +286,12 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
         case "serviceSettings":
           this.emit("serviceSettings", a.ControlMeshShape, a.canShareReferrals);
           break;
-        case "resolved":
+        case "resolved": {
+          const w = this.#waiters.get(a.requestId);
+          this.#waiters.delete(a.requestId);
+          w?.resolve({ operation: "Resolve", body: { Addresses: a.Addresses } });
           break;
+        }
         case "closed":
           for (const r of this.#closedWaiters) r();
           this.#closedWaiters = [];
@@ -352,9 +356,10 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
     }
     attempt.then(
       (response) => {
+        // The core may answer the waiter itself first (Resolve: its filtered addresses).
+        this.#perform(this.core.onResponse(requestId, response, Date.now()));
         const w = this.#waiters.get(requestId);
         this.#waiters.delete(requestId);
-        this.#perform(this.core.onResponse(requestId, response, Date.now()));
         w?.resolve(response);
       },
       (e: unknown) => {

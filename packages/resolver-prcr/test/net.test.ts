@@ -17,7 +17,7 @@ import {
   type ResolverServiceHostOptions,
   requestToMessage,
 } from "../src/index.js";
-import { nodeAddress } from "./support/fixtures.js";
+import { guid, nodeAddress } from "./support/fixtures.js";
 import {
   findRedisServer,
   type RedisServer,
@@ -268,6 +268,27 @@ describe("the service shell", () => {
       expect(other).not.toBe(service.address);
       expect(await c.resolve(MESH, 1)).toEqual([]);
       expect(service.counters().operations.requests.Resolve).toBe(1);
+    } finally {
+      await c.close();
+      await service.close();
+    }
+  });
+
+  it("the client drops resolved addresses with mixed link-local scopes, as Windows does", async () => {
+    const service = await startService(new MemoryRegistrationStore());
+    const c = client(service);
+    try {
+      const mixed = {
+        EndpointAddress: "net.tcp://h:1/PeerChannelEndpoints/mixed",
+        IPAddresses: ["fe80::1%4", "fe80::2%5"],
+      };
+      await service.core.register({ ClientId: guid(70), MeshId: MESH, NodeAddress: mixed });
+      await service.core.register({
+        ClientId: guid(71),
+        MeshId: MESH,
+        NodeAddress: nodeAddress(71),
+      });
+      expect(await c.resolve(MESH, 5)).toEqual([nodeAddress(71)]);
     } finally {
       await c.close();
       await service.close();
