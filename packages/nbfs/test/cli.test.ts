@@ -95,12 +95,12 @@ describe("dumpRecords", () => {
     expect(lines).toEqual([
       "0000  ShortElement  <arr> {}",
       "0005  Array  <i> {}",
-      '000c  (Array item)    int32 "1"',
+      '000c  (Array item)  int32 "1"',
       "0010  (Array item)  </i>",
       "0010  (Array item)  <i> {}",
-      '0010  (Array item)    int32 "2"',
+      '0010  (Array item)  int32 "2"',
       "0014  (Array item)  </i>",
-      '0014  Chars8Text    string "x"',
+      '0014  Chars8Text  string "x"',
       "0017  EndElement  </arr>",
     ]);
     expect(lines.at(-1)).toMatch(/EndElement +<\/arr>$/);
