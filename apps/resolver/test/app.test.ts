@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createConnection } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -106,6 +106,18 @@ function logs(c: Child): Record<string, unknown>[] {
   });
 }
 
+/** A free TCP port on 127.0.0.1 (bind to 0, read it, release it). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolvePort(typeof a === "object" && a !== null ? a.port : 0));
+    });
+  });
+}
+
 /** True when something on 127.0.0.1:port answers a Redis PING. */
 function redisPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -200,7 +212,7 @@ describe("prch-resolver", () => {
   it.skipIf(redisServer === undefined)(
     "shares registrations between two instances on one Redis",
     async () => {
-      const rport = 20000 + (process.pid % 20000);
+      const rport = await freePort();
       const srv = spawn(
         redisServer!,
         ["--port", String(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
