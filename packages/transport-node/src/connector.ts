@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from "node:net";
+import { networkInterfaces } from "node:os";
 import { KnownEncoding, Mode, NmfInitiator, UpgradeProtocol } from "@prch/nmf";
-import { localAddresses, viaFor } from "./addresses.js";
+import { type InterfaceTable, localAddresses, viaFor } from "./addresses.js";
 import { type ConnectionOptions, NetTcpConnection, type TlsUpgrade } from "./connection.js";
 import { TransportError } from "./errors.js";
 import { type IpAddress, parseIp } from "./ip.js";
@@ -69,6 +70,25 @@ export function toIpAddress(ip: AnyIpAddress): IpAddress {
   for (let i = 0; i < 8; i++) groups.push(((b[i * 2]! << 8) | b[i * 2 + 1]!).toString(16));
   const scope = soap.scopeId > 0n && soap.scopeId <= 0xffffffffn ? `%${soap.scopeId}` : "";
   return parseIp(`${groups.join(":")}${scope}`);
+}
+
+/**
+ * The host string for `net.connect`. A scoped IPv6 address needs its zone
+ * as an interface *name* on Unix: libuv resolves the zone with
+ * if_nametoindex(), so "fe80::1%3" would silently lose its scope there.
+ */
+export function socketHost(
+  ip: IpAddress,
+  table: InterfaceTable = networkInterfaces(),
+  platform: NodeJS.Platform = process.platform,
+): string {
+  if (ip.family !== 6 || ip.scopeId === 0) return ip.address;
+  if (platform !== "win32") {
+    for (const [name, entries] of Object.entries(table)) {
+      if (entries?.some((e) => e.scopeid === ip.scopeId)) return `${ip.address}%${name}`;
+    }
+  }
+  return `${ip.address}%${ip.scopeId}`;
 }
 
 /** True for failures after which MC-PRCH §3.1.6.4.4 moves on to the next address. */
@@ -190,7 +210,7 @@ function attempt(
     );
     const onAbort = () => settle(new TransportError("Closed", "connect cancelled"));
     options.signal?.addEventListener("abort", onAbort, { once: true });
-    const host = ip.family === 6 && ip.scopeId !== 0 ? `${ip.address}%${ip.scopeId}` : ip.address;
+    const host = socketHost(ip);
     const socket: Socket = netConnect({ host, port, noDelay: true });
     const onError = (e: Error) =>
       settle(new TransportError("ConnectFailed", `${via}: ${e.message}`, { cause: e }));

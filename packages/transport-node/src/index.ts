@@ -22,6 +22,7 @@ export {
   type ConnectorTls,
   connectNetTcp,
   type NetTcpAddress,
+  socketHost,
   toIpAddress,
 } from "./connector.js";
 export {

@@ -6,6 +6,7 @@ import {
   connectorTlsFor,
   listenerTlsFor,
   parseIp,
+  socketHost,
   toIpAddress,
   TransportError,
 } from "../src/index.js";
@@ -121,5 +122,19 @@ describe("connectNetTcp", () => {
     expect(() =>
       toIpAddress({ family: "InterNetwork", bytes: new Uint8Array(3), scopeId: 0n }),
     ).toThrow(TransportError);
+  });
+});
+
+describe("socketHost", () => {
+  const table = {
+    lo: [{ address: "::1", family: "IPv6", scopeid: 0 }],
+    eth0: [{ address: "fe80::aa", family: "IPv6", scopeid: 3 }],
+  } as never;
+  it("names the zone by interface on Unix, where libuv wants a name", () => {
+    expect(socketHost(parseIp("fe80::1%3"), table, "linux")).toBe("fe80::1%eth0");
+    expect(socketHost(parseIp("fe80::1%9"), table, "linux")).toBe("fe80::1%9");
+    expect(socketHost(parseIp("fe80::1%3"), table, "win32")).toBe("fe80::1%3");
+    expect(socketHost(parseIp("2001:db8::1"), table, "linux")).toBe("2001:db8::1");
+    expect(socketHost(parseIp("127.0.0.1"), table, "linux")).toBe("127.0.0.1");
   });
 });
