@@ -379,7 +379,12 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
     switch (e.type) {
       case "upgradeAccepted":
       case "upgradeRequested":
-        if (e.protocol !== UpgradeProtocol.SslTls || this.options.tls === undefined) {
+        // One TLS layer only: a second ssl-tls upgrade request is a protocol breach.
+        if (
+          e.protocol !== UpgradeProtocol.SslTls ||
+          this.options.tls === undefined ||
+          this.secure !== undefined
+        ) {
           this.abort(new TransportError("ProtocolError", `unexpected upgrade ${e.protocol}`));
           return;
         }

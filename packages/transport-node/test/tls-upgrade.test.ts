@@ -91,3 +91,49 @@ describe("TLS upgrade with pipelined bytes", () => {
     }
   });
 });
+
+describe("a second upgrade request inside TLS", () => {
+  it("ends the session instead of stacking TLS layers", async () => {
+    const [server, client] = await Promise.all([
+      createSelfSignedIdentity(),
+      createSelfSignedIdentity(),
+    ]);
+    const { listener, port } = await startListener({
+      tls: listenerTlsFor({ mode: "password", identity: server, password: "p" })!,
+    });
+    try {
+      const rejected = new Promise<import("../src/index.js").TransportError>((r) =>
+        listener.once("rejected", (e) => r(e)),
+      );
+      const raw = await new Promise<Socket>((res, rej) => {
+        const s = connect(port, "127.0.0.1", () => res(s));
+        s.once("error", rej);
+      });
+      const wrapped = new AfterUpgradeResponse(raw);
+      raw.write(
+        concatBytes([
+          encodePreamble({
+            mode: Mode.Duplex,
+            via: `net.tcp://127.0.0.1:${port}/p`,
+            encoding: KnownEncoding.Soap12BinarySession,
+          }),
+          encodeRecord({ type: "upgradeRequest", protocol: "application/ssl-tls" }),
+        ]),
+      );
+      const secure = tls.connect({
+        socket: wrapped,
+        ...identityTlsCredentials(client),
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+      });
+      secure.on("error", () => {});
+      await new Promise<void>((res) => secure.once("secureConnect", () => res()));
+      secure.write(encodeRecord({ type: "upgradeRequest", protocol: "application/ssl-tls" }));
+      const e = await rejected;
+      expect(e.code).toBe("ProtocolError");
+      secure.destroy();
+    } finally {
+      await listener.close();
+    }
+  });
+});
