@@ -4,35 +4,46 @@ import { NbfsError } from "./errors.js";
 // Text renderings of typed values, as .NET's XmlConvert/XmlConverter
 // produce them (MC-NBFX §2.2.3).
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+// Two lowercase hex digits per byte value, packed as (first | second << 8).
+const HEX_PAIR = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  const digits = "0123456789abcdef";
+  HEX_PAIR[i] = digits.charCodeAt(i >> 4) | (digits.charCodeAt(i & 15) << 8);
+}
+const GUID_SCRATCH = new Uint8Array(36);
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+
+function hexAt(at: number, byte: number): void {
+  const v = HEX_PAIR[byte]!;
+  GUID_SCRATCH[at] = v & 0xff;
+  GUID_SCRATCH[at + 1] = v >> 8;
+}
 
 /**
  * A GUID from 16 bytes in .NET `Guid.ToByteArray()` order (Data1–3 little-
- * endian, Data4 as is), lowercase with hyphens (MC-NBFX §2.2.3.24).
+ * endian, Data4 as is), lowercase with hyphens (MC-NBFX §2.2.3.24). Built
+ * in a scratch buffer and sliced once: several times faster than joining
+ * twenty pieces.
  */
 export function guidFromBytes(b: Uint8Array, p = 0): string {
-  return (
-    HEX[b[p + 3]!]! +
-    HEX[b[p + 2]!]! +
-    HEX[b[p + 1]!]! +
-    HEX[b[p]!]! +
-    "-" +
-    HEX[b[p + 5]!]! +
-    HEX[b[p + 4]!]! +
-    "-" +
-    HEX[b[p + 7]!]! +
-    HEX[b[p + 6]!]! +
-    "-" +
-    HEX[b[p + 8]!]! +
-    HEX[b[p + 9]!]! +
-    "-" +
-    HEX[b[p + 10]!]! +
-    HEX[b[p + 11]!]! +
-    HEX[b[p + 12]!]! +
-    HEX[b[p + 13]!]! +
-    HEX[b[p + 14]!]! +
-    HEX[b[p + 15]!]!
-  );
+  hexAt(0, b[p + 3]!);
+  hexAt(2, b[p + 2]!);
+  hexAt(4, b[p + 1]!);
+  hexAt(6, b[p]!);
+  GUID_SCRATCH[8] = 0x2d;
+  hexAt(9, b[p + 5]!);
+  hexAt(11, b[p + 4]!);
+  GUID_SCRATCH[13] = 0x2d;
+  hexAt(14, b[p + 7]!);
+  hexAt(16, b[p + 6]!);
+  GUID_SCRATCH[18] = 0x2d;
+  hexAt(19, b[p + 8]!);
+  hexAt(21, b[p + 9]!);
+  GUID_SCRATCH[23] = 0x2d;
+  for (let i = 0; i < 6; i++) hexAt(24 + i * 2, b[p + 10 + i]!);
+  if (nativeLatin1 !== undefined) return nativeLatin1.call(GUID_SCRATCH, 0, 36);
+  return String.fromCharCode(...GUID_SCRATCH);
 }
 
 const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
