@@ -202,3 +202,41 @@ describe("hostile peers", () => {
     }
   });
 });
+
+describe("hostile peers on a secured listener", () => {
+  it("garbage where the TLS ClientHello should be: SecurityFailed, and the listener serves on", async () => {
+    const { createSelfSignedIdentity } = await import("@prch/security");
+    const { listenerTlsFor, connectorTlsFor } = await import("../src/index.js");
+    const [a, b] = await Promise.all([createSelfSignedIdentity(), createSelfSignedIdentity()]);
+    const { listener, port, uri, next } = await startListener({
+      tls: listenerTlsFor({ mode: "password", identity: b, password: "p" })!,
+    });
+    try {
+      const rejected = nextRejection(listener);
+      const s = await raw(port);
+      const done = drain(s);
+      s.write(
+        concatBytes([
+          encodePreamble({
+            mode: Mode.Duplex,
+            via: `net.tcp://127.0.0.1:${port}/p`,
+            encoding: 0x08,
+          }),
+          encodeRecord({ type: "upgradeRequest", protocol: "application/ssl-tls" }),
+          randomBytes(200),
+        ]),
+      );
+      expect((await rejected).code).toBe("SecurityFailed");
+      await done;
+      const c = await connectNetTcp(
+        { endpointAddress: uri, ipAddresses: ["127.0.0.1"] },
+        { tls: connectorTlsFor({ mode: "password", identity: a, password: "p" })! },
+      );
+      const sc = await next();
+      expect(sc.tlsSocket).toBeDefined();
+      c.abort();
+    } finally {
+      await listener.close();
+    }
+  });
+});
