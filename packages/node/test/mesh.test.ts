@@ -82,7 +82,9 @@ describe("PeerNode over real sockets", () => {
     await until(() => connected(ns), "a connected mesh");
     const uri = "net.p2p://testmesh/chat";
     const got = ns.map(() => [] as string[]);
-    ns.forEach((n, i) => n.channel(uri).on("message", (m) => got[i]!.push(m.text())));
+    ns.forEach((n, i) => {
+      n.channel(uri).on("message", (m) => got[i]!.push(m.text()));
+    });
     for (const [i, n] of ns.entries()) n.channel(uri).send(`hello from ${i}`);
     await until(() => got.every((g) => g.length >= ns.length - 1), "every message everywhere");
     await new Promise((r) => setTimeout(r, 200));
