@@ -1,6 +1,12 @@
-import { faultCode, createFaultMessage, type Message, SoapError } from "@prch/soap";
+import {
+  BinaryMessageEncoder,
+  createFaultMessage,
+  faultCode,
+  type Message,
+  SoapError,
+} from "@prch/soap";
 import { ResolverError, ResolverQuotaError } from "./errors.js";
-import type { ResolverOperation } from "./model.js";
+import type { PeerNodeAddress, ResolverOperation } from "./model.js";
 import { DEFAULT_RATE_LIMIT, type RateLimit, RequestRateLimiter } from "./rate-limit.js";
 import type { ResolverServiceCore } from "./service-core.js";
 import {
@@ -22,6 +28,12 @@ export interface ResolverDispatcherOptions {
    * freely. Messages without their received bytes (built in memory) are not checked.
    */
   readonly maxRequestBytes?: number;
+  /**
+   * Largest reply to send, in bytes. Default 65536, the MaxReceivedMessageSize of WCF clients: a
+   * ResolveResponse above it would make a Windows client drop the session, so Resolve returns
+   * fewer addresses instead (registrations with many IP addresses make each one large).
+   */
+  readonly maxReplyBytes?: number;
   /**
    * Requests refused for rate on one connection before the dispatcher asks for the connection
    * to be dropped ({@link ConnectionState.abort}). Default 100.
@@ -64,6 +76,8 @@ export interface DispatcherCounters {
   readonly malformed: number;
   /** Messages that were not requests (replies, faults) and were dropped. */
   readonly ignored: number;
+  /** Resolve replies cut short to fit `maxReplyBytes`. */
+  readonly trimmed: number;
 }
 
 /**
@@ -79,6 +93,7 @@ export class ResolverDispatcher {
   readonly core: ResolverServiceCore;
   readonly rateLimit: RateLimit;
   readonly maxRequestBytes: number;
+  readonly maxReplyBytes: number;
   readonly maxRefusals: number;
   readonly #now: () => number;
   #messages = 0;
@@ -89,15 +104,20 @@ export class ResolverDispatcher {
   #actionNotSupported = 0;
   #malformed = 0;
   #ignored = 0;
+  #trimmed = 0;
 
   constructor(core: ResolverServiceCore, options: ResolverDispatcherOptions = {}) {
     this.core = core;
     this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.maxRequestBytes = options.maxRequestBytes ?? 65536;
+    this.maxReplyBytes = options.maxReplyBytes ?? 65536;
     this.maxRefusals = options.maxRefusals ?? 100;
     this.#now = options.now ?? Date.now;
-    if (!(this.maxRequestBytes > 0) || !(this.maxRefusals >= 0)) {
-      throw new ResolverError("BadConfig", "maxRequestBytes and maxRefusals must be positive");
+    if (!(this.maxRequestBytes > 0) || !(this.maxReplyBytes >= 4096) || !(this.maxRefusals >= 0)) {
+      throw new ResolverError(
+        "BadConfig",
+        "maxRequestBytes and maxRefusals must be positive, maxReplyBytes at least 4096",
+      );
     }
     // Validates the limit now rather than on the first connection.
     new RequestRateLimiter(0, this.rateLimit);
@@ -180,14 +200,52 @@ export class ResolverDispatcher {
       return this.#fault(e, reply);
     }
     try {
-      const response = await this.core.handle(request);
+      let response = await this.core.handle(request);
       if (response.operation !== op) throw new ResolverError("StoreFailure", "operation mismatch");
+      if (response.operation === "Resolve") {
+        const Addresses = this.#fitReply(response.body.Addresses, reply);
+        if (Addresses !== response.body.Addresses) {
+          this.#trimmed++;
+          response = { operation: "Resolve", body: { Addresses } };
+        }
+      }
       const out = responseToMessage(response, reply);
       this.#replies++;
       return out;
     } catch (e) {
       return this.#fault(e, reply);
     }
+  }
+
+  /**
+   * The addresses of a ResolveResponse that fit in {@link ResolverDispatcher.maxReplyBytes}.
+   * Sizes are measured on a fresh MC-NBFSE session, never on the connection's own dictionaries;
+   * small replies are not measured at all.
+   */
+  #fitReply(
+    addresses: readonly PeerNodeAddress[],
+    reply: ReplyAddressing,
+  ): readonly PeerNodeAddress[] {
+    // About 150 bytes per address plus its URI, 80 per IP address (measured).
+    let rough = 1024;
+    for (const a of addresses) rough += 150 + a.EndpointAddress.length + 80 * a.IPAddresses.length;
+    const limit = this.maxReplyBytes - 512;
+    if (rough <= limit / 2) return addresses;
+    // A fresh session dictionary for each measurement: every string goes into its StringTable
+    // once, as on a new connection; an older connection already knows some and writes less.
+    const measure = (list: readonly PeerNodeAddress[]) =>
+      new BinaryMessageEncoder({ session: true, quotas: { maxDocumentSize: 1 << 24 } }).encode(
+        responseToMessage({ operation: "Resolve", body: { Addresses: list } }, reply),
+      ).length;
+    let list = addresses;
+    // Each pass scales the list down by the overshoot; bounded because it shrinks every time.
+    for (let i = 0; i < 16 && list.length > 0; i++) {
+      const size = measure(list);
+      if (size <= limit) return list;
+      const keep = Math.min(list.length - 1, Math.floor((list.length * limit) / size));
+      list = list.slice(0, Math.max(0, keep));
+    }
+    return list;
   }
 
   #fault(error: unknown, reply: ReplyAddressing): Message {
@@ -206,6 +264,7 @@ export class ResolverDispatcher {
       actionNotSupported: this.#actionNotSupported,
       malformed: this.#malformed,
       ignored: this.#ignored,
+      trimmed: this.#trimmed,
     };
   }
 }

@@ -108,6 +108,7 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
         ? { maxRequestBytes: options.maxRequestBytes }
         : {}),
       ...(options.maxRefusals !== undefined ? { maxRefusals: options.maxRefusals } : {}),
+      ...(options.maxReplyBytes !== undefined ? { maxReplyBytes: options.maxReplyBytes } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
     this.#listener = new NetTcpListener({

@@ -266,6 +266,33 @@ describe("ResolverDispatcher", () => {
     );
   });
 
+  it("returns fewer addresses rather than a ResolveResponse a WCF client would refuse", async () => {
+    const h = new Harness();
+    const wide = (n: number) => ({
+      EndpointAddress: nodeAddress(n).EndpointAddress,
+      IPAddresses: Array.from({ length: 64 }, (_, k) => `2001:db8::${k.toString(16)}:${n}`),
+    });
+    for (let n = 1; n <= 20; n++) {
+      await h.core.register({ ClientId: guid(n), MeshId: MESH, NodeAddress: wide(n) });
+    }
+    // 20 × 64 addresses would be about 85 KB; the client's decoder allows 65536 bytes.
+    const r = await h.call({
+      operation: "Resolve",
+      body: { ClientId: guid(99), MaxAddresses: 20, MeshId: MESH },
+    });
+    if (r.operation !== "Resolve") throw new Error("kind");
+    expect(r.body.Addresses.length).toBeGreaterThan(5);
+    expect(r.body.Addresses.length).toBeLessThan(20);
+    expect(h.dispatcher.counters().trimmed).toBe(1);
+    // Small replies are untouched.
+    const small = await h.call({
+      operation: "Resolve",
+      body: { ClientId: guid(99), MaxAddresses: 3, MeshId: MESH },
+    });
+    expect(small.operation === "Resolve" && small.body.Addresses.length).toBe(3);
+    expect(h.dispatcher.counters().trimmed).toBe(1);
+  });
+
   it("answers a store failure with a Receiver fault that hides the cause", async () => {
     const store = new MemoryRegistrationStore();
     const h = new Harness({}, store);
