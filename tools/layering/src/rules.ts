@@ -26,6 +26,17 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     "@prch/nmf",
     "@prch/nbfs",
   ],
+  // The ninth package (issue 12) sits on top of the facade.
+  "@prch/collab": [
+    "@prch/node",
+    "@prch/mesh-core",
+    "@prch/transport-node",
+    "@prch/resolver-prcr",
+    "@prch/soap",
+    "@prch/security",
+    "@prch/nmf",
+    "@prch/nbfs",
+  ],
 };
 
 /** Module specifiers of static and dynamic imports and re-exports in a source text. */
