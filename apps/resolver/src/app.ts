@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import { parseArgs } from "node:util";
 import {
   createRedisStore,
+  DEFAULT_RATE_LIMIT,
   MemoryRegistrationStore,
   type RegistrationStore,
   ResolverService,
@@ -24,6 +25,15 @@ export interface AppConfig {
   readonly lifetimeSeconds: number | undefined;
   readonly controlMeshShape: boolean;
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** Limits against abuse; unset ones keep the service's defaults. */
+  readonly limits: {
+    readonly requestsPerSecond?: number;
+    readonly burst?: number;
+    readonly maxMeshes?: number;
+    readonly maxRegistrations?: number;
+    readonly maxRegistrationsPerMesh?: number;
+    readonly maxSessions?: number;
+  };
 }
 
 /** Where the app writes and how it ends; the real process in main.ts, something else in tests. */
@@ -36,6 +46,8 @@ export const USAGE = `usage: prch-resolver [--port 8089] [--host 127.0.0.1] [--p
                      [--store memory|redis://host:6379] [--redis-prefix prch:resolver:]
                      [--tls-cert cert.pem --tls-key key.pem] [--stats-port N]
                      [--lifetime-seconds 600] [--control-mesh-shape] [--log-level info]
+                     [--rate 20] [--burst 40] [--max-meshes 10000] [--max-registrations 100000]
+                     [--max-per-mesh 16384] [--max-sessions 1024]
 
 Serves the Peer Channel custom resolver (MC-PRCR) on net.tcp, any path on the port.
 The first line of output is the net.tcp address; JSON log lines follow.
@@ -93,7 +105,28 @@ export function parseConfig(argv: readonly string[]): AppConfig {
     lifetimeSeconds,
     controlMeshShape: v["control-mesh-shape"] ?? false,
     logLevel: level,
+    limits: {
+      ...positive(v.rate, "--rate", "requestsPerSecond"),
+      ...positive(v.burst, "--burst", "burst"),
+      ...positive(v["max-meshes"], "--max-meshes", "maxMeshes"),
+      ...positive(v["max-registrations"], "--max-registrations", "maxRegistrations"),
+      ...positive(v["max-per-mesh"], "--max-per-mesh", "maxRegistrationsPerMesh"),
+      ...positive(v["max-sessions"], "--max-sessions", "maxSessions"),
+    },
   };
+}
+
+function positive<K extends string>(
+  value: string | undefined,
+  name: string,
+  key: K,
+): { [P in K]?: number } {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) {
+    throw new UsageError(`${name} must be a positive integer`);
+  }
+  return { [key]: n } as { [P in K]?: number };
 }
 
 function parse(argv: readonly string[]) {
@@ -113,6 +146,12 @@ function parse(argv: readonly string[]) {
       "lifetime-seconds": { type: "string" },
       "control-mesh-shape": { type: "boolean" },
       "log-level": { type: "string" },
+      rate: { type: "string" },
+      burst: { type: "string" },
+      "max-meshes": { type: "string" },
+      "max-registrations": { type: "string" },
+      "max-per-mesh": { type: "string" },
+      "max-sessions": { type: "string" },
     },
   });
 }
@@ -152,6 +191,25 @@ export async function startApp(config: AppConfig, io: AppIo): Promise<RunningApp
     port: config.port,
     path: config.path,
     controlMeshShape: config.controlMeshShape,
+    ...(config.limits.requestsPerSecond !== undefined || config.limits.burst !== undefined
+      ? {
+          rateLimit: {
+            requestsPerSecond:
+              config.limits.requestsPerSecond ?? DEFAULT_RATE_LIMIT.requestsPerSecond,
+            burst: config.limits.burst ?? DEFAULT_RATE_LIMIT.burst,
+          },
+        }
+      : {}),
+    quotas: {
+      ...(config.limits.maxMeshes !== undefined ? { maxMeshes: config.limits.maxMeshes } : {}),
+      ...(config.limits.maxRegistrations !== undefined
+        ? { maxRegistrations: config.limits.maxRegistrations }
+        : {}),
+      ...(config.limits.maxRegistrationsPerMesh !== undefined
+        ? { maxRegistrationsPerMesh: config.limits.maxRegistrationsPerMesh }
+        : {}),
+    },
+    ...(config.limits.maxSessions !== undefined ? { maxSessions: config.limits.maxSessions } : {}),
     ...(config.lifetimeSeconds !== undefined
       ? { registrationLifetimeMs: config.lifetimeSeconds * 1000 }
       : {}),

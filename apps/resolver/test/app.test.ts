@@ -6,9 +6,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { ResolverClient } from "@prch/resolver-prcr";
+import { ResolverClient, ResolverFaultError } from "@prch/resolver-prcr";
 import { build } from "tsup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig, UsageError } from "../src/index.js";
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "..");
 // Built into test-artifacts (git-ignored) so the test never races a real build of dist/, and
@@ -186,6 +187,62 @@ describe("prch-resolver", () => {
       | { counters: { operations: { requests: { Unregister: number } } } }
       | undefined;
     expect(stopped?.counters.operations.requests.Unregister).toBe(1);
+  });
+
+  it("applies the limits given on the command line", async () => {
+    const c = new Child(["--port", "0", "--max-per-mesh", "1", "--rate", "100", "--burst", "5"]);
+    children.push(c);
+    const address = await c.waitFor((l) => l.startsWith("net.tcp://"));
+    const a = new ResolverClient({ address, referralPolicy: "Share" });
+    const b = new ResolverClient({ address, referralPolicy: "Share" });
+    try {
+      await a.register(MESH, pna(3));
+      const err = await b.register(MESH, pna(4)).then(
+        () => undefined,
+        (e: unknown) => e as ResolverFaultError,
+      );
+      expect(err).toBeInstanceOf(ResolverFaultError);
+      expect(err?.remoteCode).toBe("QuotaExceeded");
+      expect(err?.reason).toContain("maxRegistrationsPerMesh");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    c.proc.kill("SIGTERM");
+    expect(await c.exited).toBe(0);
+  });
+
+  it("parses every option", () => {
+    expect(
+      parseConfig([
+        "--port",
+        "9000",
+        "--host",
+        "::",
+        "--store",
+        "redis://r:6379",
+        "--stats-port",
+        "0",
+        "--lifetime-seconds",
+        "60",
+        "--control-mesh-shape",
+        "--rate",
+        "5",
+        "--max-sessions",
+        "7",
+      ]),
+    ).toMatchObject({
+      port: 9000,
+      host: "::",
+      store: "redis://r:6379",
+      statsPort: 0,
+      lifetimeSeconds: 60,
+      controlMeshShape: true,
+      limits: { requestsPerSecond: 5, maxSessions: 7 },
+    });
+    expect(() => parseConfig(["--rate", "0"])).toThrow(UsageError);
+    expect(() => parseConfig(["--tls-cert", "x"])).toThrow("--tls-cert and --tls-key go together");
+    expect(() => parseConfig(["--port", "70000"])).toThrow(UsageError);
   });
 
   it("refuses a bad command line with exit code 2", () => {
