@@ -152,6 +152,10 @@ export async function connectNetTcp(
         e instanceof TransportError
           ? e
           : new TransportError("ConnectFailed", String(e), { cause: e });
+      // MC-PRCH §3.1.6.4.4 says to "restart the connection attempt from the
+      // first step" after a transient error; Windows (PeerNeighborManager,
+      // WINDOWS-NOTES §1.1) simply moves on to the next IP of the sorted
+      // list, and so do we. Anything else — security first of all — fails.
       if (!isTransient(err)) throw err;
       last = err;
     }
