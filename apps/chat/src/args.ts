@@ -39,8 +39,10 @@ export function parseChatArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): ChatArgs {
+  // `pnpm chat -- --name x` passes the `--` through; it separates nothing here.
+  const args = argv[0] === "--" ? argv.slice(1) : [...argv];
   const { values } = parseArgs({
-    args: [...argv],
+    args,
     options: {
       mesh: { type: "string", default: "demo" },
       name: { type: "string" },

@@ -22,6 +22,7 @@ describe("prch-chat arguments", () => {
     );
     expect(() => parseChatArgs(["--port", "70000"], {})).toThrow(/--port/);
     expect(() => parseChatArgs(["--bogus"], {})).toThrow();
+    expect(parseChatArgs(["--", "--name", "amy"], {}).name).toBe("amy");
   });
 });
 
