@@ -20,7 +20,12 @@ export interface ReaderQuotas {
   readonly maxDocumentSize: number;
   /** Maximum number of MC-NBFSE session strings per direction for the life of a session. */
   readonly maxSessionStrings: number;
-  /** Maximum UTF-8 bytes of all MC-NBFSE session strings (WCF MaxSessionSize default 2048). */
+  /**
+   * WCF MaxSessionSize (default 2048) for MC-NBFSE strings, per direction for
+   * the whole session. The writer counts each string's UTF-8 plus its length
+   * prefix, as WCF's writer does; the reader counts UTF-8 only (a little more
+   * lenient than WCF's reader, which counts the StringTable Size).
+   */
   readonly maxSessionSize: number;
   /** Maximum attributes on one element. */
   readonly maxAttributes: number;

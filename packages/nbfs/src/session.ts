@@ -1,4 +1,5 @@
 import type { DictionaryString } from "./api.js";
+import { multiByteInt31Length } from "./multibyte.js";
 
 /**
  * MC-NBFSE session strings for one direction of a session. The sender and
@@ -10,15 +11,39 @@ export class SessionDictionary {
   private readonly ids = new Map<string, number>();
   private readonly entries: DictionaryString[] = [];
   private bytes = 0;
+  private tableBytes = 0;
+  private isFull = false;
 
   /** Number of strings defined so far. */
   get count(): number {
     return this.strings.length;
   }
 
-  /** UTF-8 bytes of all strings defined so far (what MC-NBFSE §4 asks consumers to bound). */
+  /** UTF-8 bytes of all strings defined so far. */
   get byteSize(): number {
     return this.bytes;
+  }
+
+  /**
+   * Bytes all strings defined so far take in StringTables (UTF-8 plus each
+   * length prefix): what WCF's MaxSessionSize bounds (MC-NBFSE §4).
+   */
+  get tableSize(): number {
+    return this.tableBytes;
+  }
+
+  /**
+   * True once a writer met a string that did not fit the session size: like
+   * WCF's XmlBinaryWriterSessionWithQuota, it then adds no more strings for
+   * the rest of the session.
+   */
+  get full(): boolean {
+    return this.isFull;
+  }
+
+  /** Marks the session full (see {@link full}). */
+  markFull(): void {
+    this.isFull = true;
   }
 
   /** The id the next new string will get. */
@@ -62,6 +87,7 @@ export class SessionDictionary {
     this.strings.push(value);
     this.ids.set(value, id);
     this.bytes += utf8Length;
+    this.tableBytes += utf8Length + multiByteInt31Length(utf8Length);
     return id;
   }
 

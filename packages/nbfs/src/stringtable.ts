@@ -38,7 +38,11 @@ export function readStringTable(
     if (session.count >= quotas.maxSessionStrings) {
       throw new NbfsQuotaError("maxSessionStrings", quotas.maxSessionStrings, at);
     }
-    if (session.byteSize + len > quotas.maxSessionSize) {
+    // WCF's reader counts each StringTable's whole Size (length prefixes
+    // included) against MaxSessionSize; we count only the strings' UTF-8, so
+    // we accept a little more than WCF would, never less (the writer side
+    // follows WCF's stricter accounting).
+    if (len > quotas.maxSessionSize - session.byteSize) {
       throw new NbfsQuotaError("maxSessionSize", quotas.maxSessionSize, at);
     }
     session.add(s, len);

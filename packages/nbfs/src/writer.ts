@@ -18,7 +18,7 @@ import {
   MAX_DATETIME_TICKS,
   valueToString,
 } from "./format.js";
-import { writeMultiByteInt31 } from "./multibyte.js";
+import { multiByteInt31Length, writeMultiByteInt31 } from "./multibyte.js";
 import { type ReaderQuotas, resolveQuotas } from "./quotas.js";
 import type { SessionDictionary } from "./session.js";
 import { encodeStringTable } from "./stringtable.js";
@@ -91,6 +91,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   private staged: string[] = [];
   private stagedIds: Map<string, number> | undefined;
   private stagedBytes = 0;
+  private stagedFull = false;
   private result: Uint8Array | undefined;
   private finished = false;
   // Base64 bytes held back until a whole 3-byte group or the next node.
@@ -122,6 +123,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     // Bytes handed out by toBytes() view the old buffer: never overwrite them.
     if (this.result !== undefined) this.buf = Buffer.allocUnsafe(this.buf.length);
     this.stagedBytes = 0;
+    this.stagedFull = false;
     this.result = undefined;
     this.finished = false;
   }
@@ -306,6 +308,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       out.set(table, 0);
       out.set(this.buf.subarray(0, this.pos), table.length);
       for (const s of this.staged) this.session.add(s);
+      if (this.stagedFull) this.session.markFull();
     } else {
       // A view, not a copy: the writer never writes into it again (reset()
       // moves to a fresh buffer).
@@ -817,16 +820,23 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (existing !== undefined) return existing;
     const staged = this.stagedIds?.get(value);
     if (staged !== undefined) return staged;
+    if (session.full || this.stagedFull) return -1;
     const len = utf8LengthStrict(value);
     if (len < 0) loneSurrogate();
-    // Past the session limits, .NET stops adding strings and writes them inline.
     if (session.count + this.staged.length >= this.q.maxSessionStrings) return -1;
-    if (session.byteSize + this.stagedBytes + len > this.q.maxSessionSize) return -1;
+    // As WCF's XmlBinaryWriterSessionWithQuota: a string costs its UTF-8
+    // bytes plus its length prefix; the first one that does not fit makes
+    // the session full for good, and it and all later ones go inline.
+    const required = len + multiByteInt31Length(len);
+    if (session.tableSize + this.stagedBytes + required > this.q.maxSessionSize) {
+      this.stagedFull = true;
+      return -1;
+    }
     const id = session.nextId + this.staged.length * 2;
     this.staged.push(value);
     this.stagedIds ??= new Map();
     this.stagedIds.set(value, id);
-    this.stagedBytes += len;
+    this.stagedBytes += required;
     return id;
   }
 

@@ -11,7 +11,7 @@ import {
   SessionDictionary,
   TextXmlReader,
 } from "../src/index.js";
-import { hex } from "./helpers.js";
+import { hex, toHex } from "./helpers.js";
 
 function drain(
   bytes: Uint8Array,
@@ -152,6 +152,22 @@ describe("reader quotas (WCF defaults, raisable)", () => {
       "maxSessionSize",
       4,
     );
+  });
+
+  it("the writer's session fills for good at the first string that does not fit, as WCF's does", () => {
+    const session = new SessionDictionary();
+    // maxSessionSize 8: "abc" costs 4, "defghij" would cost 8 (no room), "x" would fit but comes after.
+    const w = new BinaryXmlWriter({ session, quotas: { maxSessionSize: 8 } });
+    w.writeStartElement("", { id: -1, value: "abc" });
+    w.writeStartElement("", { id: -1, value: "defghij" });
+    w.writeStartElement("", { id: -1, value: "x" });
+    w.toBytes();
+    expect(session.values()).toEqual(["abc"]);
+    expect(session.full).toBe(true);
+    const w2 = new BinaryXmlWriter({ session, quotas: { maxSessionSize: 8 } });
+    w2.writeStartElement("", { id: -1, value: "y" });
+    w2.writeStartElement("", { id: -1, value: "abc" });
+    expect(toHex(w2.toBytes())).toBe("00 40 01 79 42 01 01 01");
   });
 
   it("the writer stops adding session strings past its limits, as .NET does", () => {

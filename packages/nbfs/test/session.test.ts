@@ -13,6 +13,8 @@ describe("SessionDictionary", () => {
     expect(s.get(5)).toBeUndefined();
     expect(s.idOf("Inventory")).toBe(3);
     expect(s.byteSize).toBe(15);
+    // StringTable bytes: "action" 6 + 1, "Inventory" 9 + 1.
+    expect(s.tableSize).toBe(17);
   });
 
   it("writer reset() never overwrites bytes already returned", () => {
