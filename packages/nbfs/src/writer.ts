@@ -107,8 +107,13 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.q = resolveQuotas(options.quotas);
   }
 
-  /** Clears the document so the writer (and its buffer) can be reused. */
-  reset(): void {
+  /**
+   * Clears the document so the writer can be reused. Bytes returned by
+   * toBytes() view the writer's buffer, so by default a fresh buffer is
+   * taken; pass `reuseBuffer: true` once those bytes have been consumed
+   * (sent or copied) to write the next document into the same memory.
+   */
+  reset(reuseBuffer = false): void {
     this.pos = 0;
     this.state = State.Content;
     this.textNodeOffset = -1;
@@ -121,7 +126,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.staged = [];
     this.stagedIds = undefined;
     // Bytes handed out by toBytes() view the old buffer: never overwrite them.
-    if (this.result !== undefined) this.buf = Buffer.allocUnsafe(this.buf.length);
+    if (this.result !== undefined && !reuseBuffer) this.buf = Buffer.allocUnsafe(this.buf.length);
     this.stagedBytes = 0;
     this.stagedFull = false;
     this.result = undefined;

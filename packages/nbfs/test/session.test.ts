@@ -29,6 +29,17 @@ describe("SessionDictionary", () => {
     expect(Array.from(first)).toEqual(copy);
   });
 
+  it("reset(true) writes the next document into the same memory", () => {
+    const w = new BinaryXmlWriter();
+    w.writeStartElement("", "first");
+    const first = w.toBytes();
+    w.reset(true);
+    w.writeStartElement("", "other");
+    const second = w.toBytes();
+    expect(second.buffer).toBe(first.buffer);
+    expect(Array.from(second)).toEqual([0x40, 5, 0x6f, 0x74, 0x68, 0x65, 0x72, 0x01]);
+  });
+
   it("measures UTF-8 like TextEncoder, lone surrogates as U+FFFD", () => {
     for (const str of ["", "abc", "é", "€", "😀", "a\ud800b", "\udc00"]) {
       expect(utf8ByteLength(str)).toBe(new TextEncoder().encode(str).length);
