@@ -41,6 +41,8 @@ export interface ResolverServiceHostOptions
   readonly maxMessageSize?: number;
   /** How long {@link ResolverService.close} waits for requests in progress. Default 5000 ms. */
   readonly closeTimeoutMs?: number;
+  /** Whether {@link ResolverService.close} also closes the store. Default true. */
+  readonly closeStore?: boolean;
 }
 
 /** A structured log entry of the service. */
@@ -182,7 +184,8 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
 
   /**
    * Graceful close: stop accepting, let requests in progress finish (at most `closeTimeoutMs`),
-   * end every session with the NMF End handshake, stop the timer and close the store.
+   * end every session with the NMF End handshake, stop the timer and close the store (unless
+   * `closeStore` is false, e.g. for a store shared with another instance).
    */
   async close(): Promise<void> {
     if (this.#state === "closed" || this.#state === "closing") return;
@@ -201,7 +204,7 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
     ]);
     for (const c of this.#conns) c.channel.abort();
     if (wasOpen) await this.#listener.close();
-    await this.core.store.close();
+    if (this.#options.closeStore ?? true) await this.core.store.close();
     this.#state = "closed";
     this.#log("info", "closed", {});
   }

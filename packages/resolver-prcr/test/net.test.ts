@@ -295,6 +295,24 @@ describe("the service shell", () => {
     }
   });
 
+  it("two instances in one process can share a memory store", async () => {
+    const store = new MemoryRegistrationStore();
+    const s1 = await startService(store, { closeStore: false });
+    const s2 = await startService(store, { closeStore: false });
+    const a = new ResolverClient({ address: s1.address, referralPolicy: "Share" });
+    const b = new ResolverClient({ address: s2.address, referralPolicy: "Share" });
+    try {
+      await a.register(MESH, nodeAddress(80));
+      await s1.close();
+      expect(await b.resolve(MESH, 3)).toEqual([nodeAddress(80)]);
+    } finally {
+      await a.close();
+      await b.close();
+      await s2.close();
+      await store.close();
+    }
+  });
+
   it("drops a connection that keeps exceeding its request rate", async () => {
     const service = await startService(new MemoryRegistrationStore(), {
       rateLimit: { requestsPerSecond: 0.001, burst: 1 },
