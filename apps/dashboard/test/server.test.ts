@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { PeerNode } from "@prch/node";
 import { ResolverService } from "@prch/resolver-prcr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -307,5 +309,59 @@ describe("control endpoints of the demo", () => {
         .status,
     ).toBe(413);
     expect((await post(`${dash.url}api/nodes/zz/kill`)).status).toBe(404);
+  });
+});
+
+describe("prch-dashboard --mesh (a process observing a mesh)", () => {
+  it("joins with a node of its own, shows its neighbor, and leaves on SIGTERM", async () => {
+    ensureBuilt();
+    const resolver = new ResolverService({ host: "127.0.0.1", port: 0 });
+    await resolver.listen();
+    const peer = await PeerNode.open({
+      meshName: "watched",
+      resolver: resolver.address,
+      listen: { host: "127.0.0.1" },
+      addressPollMs: 0,
+      config: { maintenanceRetryMs: 300 },
+    });
+    const main = join(__dirname, "..", "dist", "main.js");
+    const proc = spawn(
+      process.execPath,
+      [main, "--mesh", "watched", "--resolver", resolver.address, "--maintenance", "1000"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    proc.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    proc.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+    try {
+      expect(await until(() => /dashboard: http:\/\/127\.0\.0\.1:\d+\//.test(out), 20_000)).toBe(
+        true,
+      );
+      const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1]!;
+      const peerId = peer.nodeId.toString(16).padStart(16, "0");
+      const seen = await until(async () => {
+        const s = (await http(`${url}api/state`)).json().state as DashboardState;
+        return s.links.some((l) => (l.a === peerId || l.b === peerId) && l.state === "Connected");
+      }, 20_000);
+      expect(seen, out).toBe(true);
+      const s = (await http(`${url}api/state`)).json().state as DashboardState;
+      expect(s.mode).toBe("observer");
+      expect(s.nodes.find((n) => n.kind === "local")?.label).toBe("dashboard");
+      // The peer is not observed, only seen as the dashboard node's neighbor.
+      expect(s.nodes.find((n) => n.id === peerId)?.kind).toBe("remote");
+      expect(s.controls).toEqual({ addNode: false, killNode: false, burst: false });
+      // SIGTERM: the dashboard's node leaves gracefully, so the peer hears LeavingMesh.
+      const left = new Promise<string>((resolve) =>
+        peer.once("neighborRemoved", (_id, reason) => resolve(reason)),
+      );
+      const exited = new Promise<number | null>((resolve) => proc.once("exit", resolve));
+      proc.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(await left).toBe("LeavingMesh");
+    } finally {
+      proc.kill("SIGKILL");
+      await peer.close();
+      await resolver.close();
+    }
   });
 });
