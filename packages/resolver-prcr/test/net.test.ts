@@ -313,6 +313,25 @@ describe("the service shell", () => {
     }
   });
 
+  it("serves 50 clients at once", async () => {
+    const service = await startService(new MemoryRegistrationStore());
+    const clients = Array.from(
+      { length: 50 },
+      () => new ResolverClient({ address: service.address, referralPolicy: "Share" }),
+    );
+    try {
+      await Promise.all(clients.map((c, i) => c.register(MESH, nodeAddress(100 + i))));
+      const seen = await Promise.all(clients.map((c) => c.resolve(MESH, 5)));
+      for (const list of seen) expect(list).toHaveLength(5);
+      expect(await service.stats()).toEqual({ meshes: 1, registrations: 50 });
+      expect(service.counters().connections.open).toBe(50);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+    expect(await service.stats()).toEqual({ meshes: 0, registrations: 0 });
+    await service.close();
+  });
+
   it("drops a connection that keeps exceeding its request rate", async () => {
     const service = await startService(new MemoryRegistrationStore(), {
       rateLimit: { requestsPerSecond: 0.001, burst: 1 },
