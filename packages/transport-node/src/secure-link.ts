@@ -110,7 +110,11 @@ export async function dialNeighbor(
     ...options.connect,
     ...(tls !== undefined ? { tls } : {}),
   });
-  return authenticate(conn, "initiator", options);
+  return authenticate(
+    conn,
+    "initiator",
+    withDocumentLimit(options, options.connect?.maxMessageSize),
+  );
 }
 
 /**
@@ -278,6 +282,23 @@ function toHandshakeInput(m: Message): HandshakeInput {
   return { kind: "other", action };
 }
 
+/**
+ * One message-size limit for framing and decoding: a raised NMF
+ * `maxMessageSize` also raises the SOAP decoder's document limit, unless
+ * the channel quotas say otherwise.
+ */
+function withDocumentLimit(options: SecureLinkOptions, maxMessageSize: number | undefined) {
+  if (maxMessageSize === undefined || options.channel?.quotas?.maxDocumentSize !== undefined)
+    return options;
+  return {
+    ...options,
+    channel: {
+      ...options.channel,
+      quotas: { ...options.channel?.quotas, maxDocumentSize: maxMessageSize },
+    },
+  };
+}
+
 /** Options of a {@link NeighborListener}. */
 export interface NeighborListenerOptions extends SecureLinkOptions, Omit<ListenerOptions, "tls"> {}
 
@@ -305,7 +326,7 @@ export class NeighborListener extends EventEmitter<NeighborListenerEvents> {
     this.listener.on("rejected", (e, r) => this.emit("rejected", e, r));
     this.listener.on("connection", (conn) => {
       const remote = conn.remoteAddress?.address;
-      acceptNeighbor(conn, options).then(
+      acceptNeighbor(conn, withDocumentLimit(options, options.maxMessageSize)).then(
         (ch) => {
           if (ch.isOpen) this.emit("link", ch);
         },

@@ -260,3 +260,55 @@ describe("password handshake misbehaviour", () => {
     }
   });
 });
+
+describe("message size", () => {
+  it("a raised maxMessageSize lets large SOAP messages through framing and decoding alike", async () => {
+    const n = new NeighborListener({
+      host: "127.0.0.1",
+      security: { mode: "none" },
+      maxMessageSize: 300_000,
+    });
+    const port = await n.listen();
+    try {
+      const link = new Promise<MessageChannel>((r) => n.once("link", r));
+      const c = await dialNeighbor(
+        { endpointAddress: `net.tcp://127.0.0.1:${port}/p`, ipAddresses: ["127.0.0.1"] },
+        { security: { mode: "none" }, connect: { maxMessageSize: 300_000 } },
+      );
+      const s = await link;
+      // 30 strings of 5000 characters: over 65536 bytes in all, each within the string quota.
+      const part = "z".repeat(5000);
+      const got = new Promise<number>((res) =>
+        s.once("message", (m) => {
+          const inp = m.getBodyReader();
+          inp.expectStart("Big", "urn:prch:test", "Envelope/Body");
+          let total = 0;
+          if (inp.enter()) while (inp.nextChild("Envelope/Body/Big")) total += inp.text().length;
+          res(total);
+        }),
+      );
+      const closed = s.closed.then((e) => e);
+      s.resumeReading();
+      c.resumeReading();
+      c.send(
+        new (await import("@prch/soap")).Message({
+          action: "urn:prch:test/big",
+          body: (out) => {
+            out.startElement("Big", "urn:prch:test");
+            for (let i = 0; i < 30; i++) {
+              out.startElement("Part", "urn:prch:test");
+              out.writer.writeString(part);
+              out.endElement();
+            }
+            out.endElement();
+          },
+        }),
+      );
+      const first = await Promise.race([got, closed]);
+      expect(first).toBe(150_000);
+      c.abort();
+    } finally {
+      await n.close();
+    }
+  });
+});
