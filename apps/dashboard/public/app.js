@@ -17,6 +17,7 @@ const COUNTERS = [
 const $ = (id) => document.getElementById(id);
 let state;
 let selected;
+let selectedLink;
 let lastTopology = "";
 let layout;
 let lastSeq = 0;
@@ -52,6 +53,8 @@ const cy = cytoscape({
       selector: "node[kind = 'remote']",
       style: { "background-color": "#9aa5b1", width: 28, height: 28, "font-weight": 400 },
     },
+    // Reading paused by the throttle (MC-PRCH §3.1.5.9).
+    { selector: "node[?throttled]", style: { "border-color": "#d64545", "border-width": 4 } },
     { selector: "node:selected", style: { "border-color": "#2f6fdf", "border-width": 4 } },
     {
       selector: "edge",
@@ -67,6 +70,7 @@ const cy = cytoscape({
         "text-background-padding": 2,
       },
     },
+    { selector: "edge:selected", style: { "overlay-color": "#2f6fdf", "overlay-opacity": 0.15 } },
     // No LinkUtility yet: draw the link neutral rather than as useless.
     { selector: "edge[!measured]", style: { width: 3, "line-color": "#9db4d6" } },
     {
@@ -76,8 +80,15 @@ const cy = cytoscape({
   ],
 });
 cy.on("tap", "node", (e) => select(e.target.id()));
+cy.on("tap", "edge", (e) => {
+  selectedLink = e.target.id();
+  describeLink();
+});
 cy.on("tap", (e) => {
-  if (e.target === cy) select(undefined);
+  if (e.target !== cy) return;
+  select(undefined);
+  selectedLink = undefined;
+  describeLink();
 });
 // For tests and for the curious: the graph and the latest state.
 window.prch = {
@@ -107,7 +118,31 @@ function render(s) {
   const local = s.nodes.filter((n) => n.kind === "local").length;
   const connected = s.links.filter((l) => l.state === "Connected").length;
   $("summary").textContent =
-    `${local} node${local === 1 ? "" : "s"} observed · ${s.nodes.length - local} more seen · ${connected} link${connected === 1 ? "" : "s"}`;
+    `${local} node${local === 1 ? "" : "s"} observed · ${s.nodes.length - local} more seen · ${connected} link${connected === 1 ? "" : "s"} · tap a link for both directions`;
+  describeLink();
+}
+
+// A tapped link shows both directions: each end's LinkUtility of what it receives from the other.
+function describeLink() {
+  const box = $("link-info");
+  const l = selectedLink && state?.links.find((x) => x.id === selectedLink);
+  box.hidden = !l;
+  if (!l) return;
+  const name = (id) => state.nodes.find((n) => n.id === id)?.label ?? id.slice(0, 6);
+  const end = (from, to, e) =>
+    e
+      ? `${name(to)} → ${name(from)}: utility ${e.utility} after ${e.utilityUpdates} update${e.utilityUpdates === 1 ? "" : "s"}, ${e.pending} pending` +
+        `, dialed by ${e.initiator ? name(from) : name(to)}`
+      : `${name(to)} → ${name(from)}: not observed`;
+  box.replaceChildren(
+    Object.assign(document.createElement("b"), {
+      textContent: `${name(l.a)} ⇄ ${name(l.b)} · ${l.state}`,
+    }),
+    document.createElement("br"),
+    end(l.a, l.b, l.fromA),
+    document.createElement("br"),
+    end(l.b, l.a, l.fromB),
+  );
 }
 
 function renderControls(c) {
@@ -121,7 +156,13 @@ function renderGraph(s) {
   cy.batch(() => {
     for (const n of s.nodes) {
       ids.add(n.id);
-      const data = { id: n.id, label: n.label, kind: n.kind, offline: !n.online };
+      const data = {
+        id: n.id,
+        label: n.label,
+        kind: n.kind,
+        offline: !n.online,
+        throttled: n.counters?.throttled === true,
+      };
       const el = cy.getElementById(n.id);
       if (el.nonempty()) el.data(data);
       else cy.add({ group: "nodes", data, position: spawnPoint(s, n.id) });

@@ -113,6 +113,8 @@ export class Observatory {
       },
       detach: unobserve,
     });
+    // Learn the NodeId now, so that the first link lines already name this node.
+    this.view(key);
     this.#log("join", `${label} joined the mesh`, { node: label });
     return () => this.remove(key);
   }

@@ -158,6 +158,10 @@ describe("SSE stream over nodes of this process", () => {
       return locals(s).length === 3 && locals(s).every((n) => n.online) && s!.links.length >= 2;
     }, 20_000);
     expect(formed, JSON.stringify(latest(c))).toBe(true);
+    // Link lines name both ends, also the links that formed while a node was being attached.
+    const ups = (c.of("log") as EventEntry[]).filter((e) => e.kind === "link-up");
+    expect(ups.length).toBeGreaterThanOrEqual(2);
+    for (const e of ups) expect(["ann", "ben", "cat"]).toContain(e.peer);
     const regs = await until(() => latest(c)?.resolver?.registrations.length === 3, 10_000);
     expect(regs).toBe(true);
     expect(latest(c)?.resolver?.registrations.every((r) => r.nodeId !== undefined)).toBe(true);
