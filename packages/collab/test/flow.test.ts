@@ -1,0 +1,198 @@
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ReceivedMessage } from "@prch/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  Collab,
+  CollabError,
+  ContactManager,
+  createContactCard,
+  createEnvelope,
+  createPerson,
+  type HostRequest,
+  type PeerRef,
+  type PresenceStatus,
+  type ReceivedInvitation,
+  requestFrame,
+  type SessionCredentials,
+} from "../src/index.js";
+import { randomPort, until } from "./support.js";
+
+const APP = "prch.test.chat";
+let alice: Collab;
+let bob: Collab;
+let carol: Collab;
+let dave: Collab;
+const all: Collab[] = [];
+let contactsPath = "";
+
+beforeAll(async () => {
+  const port = randomPort();
+  const nearMe = { group: "239.255.80.68", port, interface: "127.0.0.1", intervalMs: 500 };
+  const people = await Promise.all(["Alice", "Bob", "Carol", "Dave"].map((n) => createPerson(n)));
+  contactsPath = join(tmpdir(), `prch-collab-flow-${port}.json`);
+  const contacts = await ContactManager.open({ path: contactsPath });
+  for (const p of people) all.push(await Collab.start({ person: p, nearMe, contacts }));
+  [alice, bob, carol, dave] = all as [Collab, Collab, Collab, Collab];
+  // Alice knows Bob from his card: he is pinned; the others are not.
+  await contacts.importCard(createContactCard(bob.person, bob.endpoints));
+});
+afterAll(async () => {
+  await Promise.all(all.map((c) => c.close()));
+  await rm(contactsPath, { force: true });
+});
+
+/** `c` as `viewer` sees it nearby. */
+const peerOf = (c: Collab, viewer: Collab = alice): PeerRef => {
+  const p = viewer.nearby().find((x) => x.pin === c.person.pin);
+  if (!p) throw new Error(`${c.person.displayName} not nearby`);
+  return p;
+};
+
+describe("the session flow over 127.0.0.1", () => {
+  it("everyone discovers everyone nearby", async () => {
+    await until(() => all.every((c) => c.nearby().length === 3), "discovery");
+    expect(
+      alice
+        .nearby()
+        .map((p) => p.displayName)
+        .sort(),
+    ).toEqual(["Bob", "Carol", "Dave"]);
+  });
+
+  it("Bob asks Alice to host; she invites; accepted, declined, unanswered-and-cancelled; they chat", async () => {
+    const requests: HostRequest[] = [];
+    alice.on("hostRequest", (r: HostRequest) => requests.push(r));
+    const bobSeesAlice = bob.nearby().find((p) => p.pin === alice.person.pin);
+    if (!bobSeesAlice) throw new Error("bob does not see alice");
+    await bob.requestHost(bobSeesAlice, APP, "let's chat");
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.from.displayName).toBe("Bob");
+    expect(requests[0]?.message).toBe("let's chat");
+    expect(requests[0]?.trust).toBe("pinned");
+
+    const bobStarted: SessionCredentials[] = [];
+    bob.applications.register({
+      id: APP,
+      name: "Chat",
+      handler: async (inv) => {
+        expect(inv.trust).toBe("untrusted");
+        inv.on("started", (c: SessionCredentials) => bobStarted.push(c));
+        await inv.accept();
+      },
+    });
+    carol.applications.register({ id: APP, name: "Chat", handler: (inv) => inv.decline() });
+    const daveInvites: ReceivedInvitation[] = [];
+    const daveCancelled: string[] = [];
+    dave.applications.register({
+      id: APP,
+      name: "Chat",
+      handler: (inv) => {
+        daveInvites.push(inv);
+        inv.on("cancelled", () => daveCancelled.push(inv.id));
+      },
+    });
+
+    const session = await alice.hostSession(APP);
+    const requester = requests[0]?.from;
+    if (!requester) throw new Error("no requester");
+    await Promise.all([
+      session.invite(requester, "join me"),
+      session.invite(peerOf(carol), "join me"),
+      session.invite(peerOf(dave), "join me"),
+    ]);
+    await until(() => session.inState("pending").length === 1, "two answers");
+    await session.waitForResponses(500);
+    expect(session.inState("accepted").map((s) => s.peer.displayName)).toEqual(["Bob"]);
+    expect(session.inState("declined").map((s) => s.peer.displayName)).toEqual(["Carol"]);
+    expect(session.inState("pending").map((s) => s.peer.displayName)).toEqual(["Dave"]);
+    expect(daveInvites[0]?.message).toBe("join me");
+    expect(daveInvites[0]?.applicationId).toBe(APP);
+
+    const cancelled = await session.cancelOutstanding();
+    expect(cancelled.map((c) => c.peer.displayName)).toEqual(["Dave"]);
+    expect(daveCancelled).toHaveLength(1);
+    // Dave answering afterwards changes nothing.
+    await expect(daveInvites[0]?.accept()).rejects.toBeInstanceOf(CollabError);
+    expect(session.inState("cancelled")).toHaveLength(1);
+    expect(session.inState("accepted")).toHaveLength(1);
+
+    const aliceNode = await session.start();
+    await until(() => bobStarted.length === 1, "session-start at bob");
+    const creds = bobStarted[0];
+    if (!creds) throw new Error("no credentials");
+    expect(creds.meshName).toBe(session.credentials.meshName);
+    expect(creds.password).toBe(session.credentials.password);
+    const bobNode = await bob.joinSession(creds);
+    try {
+      const got: string[] = [];
+      bobNode
+        .channel(`net.p2p://${creds.meshName}/chat`)
+        .on("message", (m: ReceivedMessage) => got.push(m.text()));
+      await until(() => aliceNode.neighbors().length > 0, "mesh link", 30_000);
+      const ch = aliceNode.channel(`net.p2p://${creds.meshName}/chat`);
+      for (let i = 0; i < 100 && got.length === 0; i++) {
+        await ch.send("hello from the session");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(got[0]).toBe("hello from the session");
+    } finally {
+      await bobNode.close();
+      await session.close();
+    }
+  });
+
+  it("presence changes reach subscribers, in order", async () => {
+    const seen: string[] = [];
+    carol.presence.on("changed", (p: PeerRef, s: PresenceStatus) =>
+      seen.push(`${p.displayName}:${s.state}:${s.note}`),
+    );
+    const first = await carol.presence.subscribe(peerOf(alice, carol));
+    expect(first.state).toBe("online");
+    await bob.presence.subscribe(peerOf(alice, carol));
+    expect(alice.presence.subscriberList()).toHaveLength(2);
+    await alice.presence.publish("busy", "in a meeting");
+    await alice.presence.publish("away", "");
+    expect(seen).toEqual(["Alice:online:", "Alice:busy:in a meeting", "Alice:away:"]);
+    expect(bob.presence.statusOf(alice.person.pin)?.state).toBe("away");
+    await carol.presence.unsubscribe(peerOf(alice, carol));
+    expect(alice.presence.subscriberList().map((p) => p.displayName)).toEqual(["Bob"]);
+  });
+
+  it("a forged invitation (Alice's certificate, someone else's key) is ignored", async () => {
+    const mallory = await createPerson("Mallory");
+    const got: ReceivedInvitation[] = [];
+    const rejected: unknown[] = [];
+    dave.on("invitation", (i: ReceivedInvitation) => got.push(i));
+    dave.on("rejected", (e: unknown) => rejected.push(e));
+    const env = createEnvelope(mallory, [], dave.person.pin, "invite", {
+      invitationId: "x1",
+      sessionId: "s1",
+      applicationId: "other.app",
+      message: "click me",
+      expires: Date.now() + 60_000,
+      credentials: {},
+    });
+    const forged = {
+      ...env,
+      from: { ...env.from, name: "Alice", cert: alice.person.identity.certificatePem },
+    };
+    const ep = dave.endpoints[0];
+    if (!ep) throw new Error("no endpoint");
+    await expect(requestFrame(ep, forged)).rejects.toMatchObject({ code: "Unreachable" });
+    expect(rejected).toHaveLength(1);
+    expect((rejected[0] as CollabError).code).toBe("BadSignature");
+    expect(got).toEqual([]);
+    expect(dave.pendingInvitations()).toEqual([]);
+  });
+
+  it("presence of a person who leaves turns offline", async () => {
+    const seen: string[] = [];
+    bob.presence.on("changed", (p: PeerRef, s: PresenceStatus) =>
+      seen.push(`${p.displayName}:${s.state}`),
+    );
+    await alice.close();
+    expect(seen).toEqual(["Alice:offline"]);
+  });
+});
