@@ -332,6 +332,59 @@ describe("the service shell", () => {
     await service.close();
   });
 
+  it("stops reading a connection while maxConcurrentRequests are in progress", async () => {
+    // A real memory store whose Resolve waits for the test to open a gate.
+    const inner = new MemoryRegistrationStore();
+    let entered = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const store: RegistrationStore = {
+      insert: (...a) => inner.insert(...a),
+      update: (...a) => inner.update(...a),
+      refresh: (...a) => inner.refresh(...a),
+      remove: (...a) => inner.remove(...a),
+      get: (...a) => inner.get(...a),
+      sweep: (...a) => inner.sweep(...a),
+      stats: (...a) => inner.stats(...a),
+      close: () => inner.close(),
+      sample: async (...a) => {
+        entered++;
+        await gate;
+        return inner.sample(...a);
+      },
+    };
+    const service = await startService(store, { maxConcurrentRequests: 2 });
+    const conn = await connectNetTcp({
+      endpointAddress: service.address,
+      ipAddresses: ["127.0.0.1"],
+    });
+    const ch = new MessageChannel(conn);
+    conn.resumeReading();
+    try {
+      const resolve = {
+        operation: "Resolve",
+        body: { ClientId: guid(1), MaxAddresses: 1, MeshId: MESH },
+      } as const;
+      const replies = Array.from({ length: 5 }, () =>
+        ch.request(requestToMessage(resolve), 10_000),
+      );
+      expect(await eventually(async () => entered === 2)).toBe(true);
+      // Give the service every chance to start more; it must not while two are in progress.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(entered).toBe(2);
+      open();
+      const got = await Promise.all(replies);
+      expect(got.every((m) => m.action?.endsWith("/ResolveResponse"))).toBe(true);
+      expect(entered).toBe(5);
+    } finally {
+      open();
+      ch.abort();
+      await service.close();
+    }
+  });
+
   it("drops a connection that keeps exceeding its request rate", async () => {
     const service = await startService(new MemoryRegistrationStore(), {
       rateLimit: { requestsPerSecond: 0.001, burst: 1 },
