@@ -79,7 +79,9 @@ interface Waiter {
  * fresh `urn:uuid:` MessageID and are matched to replies by RelatesTo.
  */
 export class ResolverClient extends EventEmitter<ResolverClientEvents> {
+  /** The sans-IO behaviour this client drives (state, timers, requests). */
   readonly core: ResolverClientCore;
+  /** The service's net.tcp address. */
   readonly address: string;
   readonly #options: ResolverClientConnectOptions;
   readonly #timers = new Map<ResolverClientTimer, NodeJS.Timeout>();

@@ -45,6 +45,7 @@ export interface ResolverDispatcherOptions {
 
 /** Per-connection state the host keeps next to each connection and passes to every call. */
 export class ConnectionState {
+  /** This connection's token bucket. */
   readonly limiter: RequestRateLimiter;
   /** Requests seen on this connection. */
   requests = 0;
@@ -90,10 +91,15 @@ export interface DispatcherCounters {
  * either as a failed request.
  */
 export class ResolverDispatcher {
+  /** The operations behind the wire. */
   readonly core: ResolverServiceCore;
+  /** Per-connection request rate (see {@link ResolverDispatcherOptions}). */
   readonly rateLimit: RateLimit;
+  /** Largest request accepted, in bytes. */
   readonly maxRequestBytes: number;
+  /** Largest reply sent, in bytes (Resolve returns fewer addresses to stay below). */
   readonly maxReplyBytes: number;
+  /** Rate refusals on one connection before it should be dropped. */
   readonly maxRefusals: number;
   readonly #now: () => number;
   #messages = 0;

@@ -47,7 +47,9 @@ export interface ResolverServiceHostOptions
 
 /** A structured log entry of the service. */
 export interface ResolverLogEntry {
+  /** Severity. */
   readonly level: "debug" | "info" | "warn" | "error";
+  /** What happened, short and fixed (fields carry the details). */
   readonly msg: string;
   readonly [field: string]: unknown;
 }
@@ -59,14 +61,18 @@ export interface ResolverServiceEvents {
 
 /** Everything the service counts, for `--stats` style reporting. */
 export interface ResolverServiceCounters {
+  /** Per-operation requests and faults, records registered/unregistered/expired (the core's). */
   readonly operations: ResolverCounters;
+  /** Replies, faults and refusals on the wire (the dispatcher's). */
   readonly wire: DispatcherCounters;
+  /** Sessions accepted, open now, rejected before ready, and ended by an error. */
   readonly connections: {
     readonly accepted: number;
     readonly open: number;
     readonly rejected: number;
     readonly aborted: number;
   };
+  /** Maintenance sweeps run and failed. */
   readonly maintenance: { readonly runs: number; readonly failures: number };
 }
 
@@ -86,7 +92,9 @@ interface Conn {
  * (MC-PRCR §3.2.6.1).
  */
 export class ResolverService extends EventEmitter<ResolverServiceEvents> {
+  /** The service behaviour and its store. */
   readonly core: ResolverServiceCore;
+  /** The wire half: messages in, replies and faults out. */
   readonly dispatcher: ResolverDispatcher;
   readonly #listener: NetTcpListener;
   readonly #options: ResolverServiceHostOptions;

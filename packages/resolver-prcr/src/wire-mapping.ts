@@ -112,6 +112,7 @@ export interface ReplyAddressing {
   readonly relatesTo?: string;
   /** wsa:To; WCF replies to an anonymous ReplyTo with the anonymous address. */
   readonly to?: string;
+  /** Default Soap12WSAddressing10. */
   readonly version?: MessageVersion;
 }
 
