@@ -179,8 +179,8 @@ describe.each([memory, redisBackend])("resolver over net.tcp ($name store)", (ba
   );
 });
 
-/** Polls `check` every 25 ms until it holds (at most `tries` times). */
-async function eventually(check: () => Promise<boolean>, tries = 200): Promise<boolean> {
+/** Polls `check` every 25 ms until it holds (at most `tries` times, 15 s). */
+async function eventually(check: () => Promise<boolean>, tries = 600): Promise<boolean> {
   for (let i = 0; i < tries; i++) {
     if (await check()) return true;
     await new Promise((r) => setTimeout(r, 25));
@@ -193,7 +193,7 @@ describe.each([memory, redisBackend])("lifetimes on real timers ($name store)", 
     "the client refreshes before expiry; a silent registration expires and the sweep removes it",
     async () => {
       const service = await startService(await backend.store(), {
-        registrationLifetimeMs: 600,
+        registrationLifetimeMs: 2000,
         maintenanceIntervalMs: 50,
       });
       const keeper = new ResolverClient({
@@ -201,7 +201,7 @@ describe.each([memory, redisBackend])("lifetimes on real timers ($name store)", 
         referralPolicy: "Share",
         minRefreshIntervalMs: 50,
         // Half the lifetime as margin, so a busy machine cannot make the refresh late.
-        refreshMarginMs: 300,
+        refreshMarginMs: 1500,
       });
       const watcher = client(service);
       try {
