@@ -15,6 +15,8 @@ rm -f packages/*/test-artifacts/vitest-results.json tools/*/test-artifacts/vites
   tools/bench/*/test-artifacts/vitest-results.json apps/*/test-artifacts/vitest-results.json
 echo "==> build, lint, typecheck, test"
 status=0
-pnpm check --continue "$@" || status=$?
+# Three tasks at a time: the suites start real processes and servers, and on a
+# 2-core machine running more at once only turns CPU starvation into timeouts.
+pnpm check --continue --concurrency=3 "$@" || status=$?
 node scripts/test-summary.mjs || true
 exit $status

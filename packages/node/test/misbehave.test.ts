@@ -186,5 +186,5 @@ describe("misbehaving neighbors are dropped; the node carries on", () => {
     expect(a.stats().tooSlowAborts).toBe(1);
     expect(atA).toBe(total);
     expect(atC).toBe(total);
-  });
+  }, 240_000);
 });
