@@ -107,6 +107,7 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
   #runs = 0;
   #maintenanceFailures = 0;
   #maintaining = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: ResolverServiceHostOptions = {}) {
     super();
@@ -195,8 +196,12 @@ export class ResolverService extends EventEmitter<ResolverServiceEvents> {
    * end every session with the NMF End handshake, stop the timer and close the store (unless
    * `closeStore` is false, e.g. for a store shared with another instance).
    */
-  async close(): Promise<void> {
-    if (this.#state === "closed" || this.#state === "closing") return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     const wasOpen = this.#state === "open";
     this.#state = "closing";
     if (this.#timer !== undefined) clearInterval(this.#timer);
