@@ -7,6 +7,7 @@ need=()
 command -v mcs >/dev/null 2>&1 || need+=(mono-devel mono-mcs)
 [ -e /usr/lib/mono/4.5/System.ServiceModel.dll ] || need+=(libmono-system-servicemodel4.0a-cil)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # Headless Chromium for the dashboard's browser tests (driven by playwright-core).
 [ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then
