@@ -161,7 +161,11 @@ describe.skipIf(binary === undefined)("memory and Redis stores behave alike", ()
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { minLength: 20, maxLength: 60 }), async (cmds) => {
-        const redisStore = await createRedisStore({ url: redis.url, prefix: `d${++run}:` });
+        const redisStore = await createRedisStore({
+          url: redis.url,
+          prefix: `d${++run}:`,
+          commandTimeoutMs: 30_000,
+        });
         stores.push(redisStore);
         const m = world(new MemoryRegistrationStore());
         const r = world(redisStore);

@@ -47,6 +47,8 @@ const redisBackend: Backend = {
   store: async (shared) =>
     createRedisStore({
       url: redis!.url,
+      // Generous: a loaded CI machine can stall Redis replies for seconds.
+      commandTimeoutMs: 30_000,
       prefix: shared ?? `prch:test:net:${process.pid}:${prefix++}:`,
     }),
 };

@@ -65,12 +65,12 @@ const backends: Backend[] = [
       const url = (redis as RedisServer).url;
       // A prefix per test keeps tests apart on the one server.
       const prefix = `t${++prefixCounter}:`;
-      const store = await createRedisStore({ url, prefix });
+      const store = await createRedisStore({ url, prefix, commandTimeoutMs: 30_000 });
       opened.push(store);
       return {
         store,
         second: async () => {
-          const s = await createRedisStore({ url, prefix });
+          const s = await createRedisStore({ url, prefix, commandTimeoutMs: 30_000 });
           opened.push(s);
           return s;
         },
