@@ -7,6 +7,8 @@ export type DashboardArgs =
       readonly mesh: string;
       readonly resolver: string;
       readonly password: string | undefined;
+      /** Where the dashboard's node listens and what it publishes (the page stays on 127.0.0.1). */
+      readonly host: string;
       readonly port: number;
       readonly maintenance: number | undefined;
     }
@@ -29,6 +31,8 @@ export const USAGE = `usage: prch-dashboard --mesh NAME [--resolver URI] [option
   --resolver URI      net.tcp address of the mesh's MC-PRCR resolver
                       (default ${DEFAULT_RESOLVER}, prch-chat's)
   --password TEXT     the mesh's password (password security)
+  --host ADDRESS      address the dashboard's node listens on and publishes
+                      (default 127.0.0.1; the page itself is always on 127.0.0.1)
   --demo N            start an embedded resolver and N local nodes (1-32), with
                       buttons to add and kill nodes and to send bursts
   --port N            dashboard port on 127.0.0.1 (default: any free port)
@@ -44,6 +48,7 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
       mesh: { type: "string" },
       resolver: { type: "string" },
       password: { type: "string" },
+      host: { type: "string" },
       demo: { type: "string" },
       port: { type: "string", default: "0" },
       maintenance: { type: "string" },
@@ -59,7 +64,7 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
     throw new Error(`bad --maintenance (milliseconds, at least 100)\n${USAGE}`);
   }
   if (values.demo !== undefined) {
-    if (values.resolver !== undefined || values.password !== undefined) {
+    if (values.resolver !== undefined || values.password !== undefined || values.host) {
       throw new Error(`--demo starts its own resolver and mesh\n${USAGE}`);
     }
     const nodes = Number(values.demo);
@@ -75,6 +80,7 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
     mesh: values.mesh,
     resolver: values.resolver ?? DEFAULT_RESOLVER,
     password: values.password,
+    host: values.host ?? "127.0.0.1",
     port,
     maintenance,
   };

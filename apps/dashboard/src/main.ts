@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const node = await PeerNode.open({
       meshName: args.mesh,
       resolver: args.resolver,
-      listen: { host: "127.0.0.1" },
+      listen: { host: args.host },
       ...(args.password !== undefined
         ? { security: { mode: "password" as const, password: args.password } }
         : {}),

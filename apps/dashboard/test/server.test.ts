@@ -97,8 +97,10 @@ describe("prch-dashboard arguments", () => {
       mode: "observe",
       mesh: "chat",
       resolver: "net.tcp://127.0.0.1:8089/resolver",
+      host: "127.0.0.1",
       port: 0,
     });
+    expect(parseDashboardArgs(["--mesh", "m", "--host", "::1"])).toMatchObject({ host: "::1" });
     expect(parseDashboardArgs(["--demo", "5", "--port", "8080"])).toMatchObject({
       mode: "demo",
       nodes: 5,
@@ -108,6 +110,7 @@ describe("prch-dashboard arguments", () => {
     expect(() => parseDashboardArgs([])).toThrow(/--mesh or --demo/);
     expect(() => parseDashboardArgs(["--demo", "0"])).toThrow(/1 to 32/);
     expect(() => parseDashboardArgs(["--demo", "3", "--resolver", "net.tcp://x/"])).toThrow();
+    expect(() => parseDashboardArgs(["--demo", "3", "--host", "::1"])).toThrow();
     expect(() => parseDashboardArgs(["--mesh", "a b"])).toThrow(/mesh name/);
     expect(() => parseDashboardArgs(["--mesh", "m", "--port", "99999"])).toThrow(/--port/);
   });
