@@ -220,7 +220,7 @@ export class Collab extends EventEmitter implements Messenger {
     return first ? parseEndpoint(first).host : "127.0.0.1";
   }
 
-  private async dispatch(frame: unknown, _remote: string): Promise<unknown> {
+  private async dispatch(frame: unknown, remote: string): Promise<unknown> {
     let msg: OpenedMessage;
     try {
       msg = openEnvelope(frame, { selfPin: this.person.pin, now: Date.now(), replay: this.replay });
@@ -232,7 +232,7 @@ export class Collab extends EventEmitter implements Messenger {
     let type: MessageType = "ack";
     let body: unknown = {};
     try {
-      const r = this.handle(msg);
+      const r = this.handle(msg, remote);
       if (r) ({ type, body } = r);
     } catch (e) {
       type = "error";
@@ -241,12 +241,15 @@ export class Collab extends EventEmitter implements Messenger {
     return createEnvelope(this.person, this.endpointList, msg.from.pin, type, body, msg.id);
   }
 
-  private handle(msg: OpenedMessage): { type: MessageType; body: unknown } | undefined {
+  private handle(
+    msg: OpenedMessage,
+    remote: string,
+  ): { type: MessageType; body: unknown } | undefined {
     switch (msg.type) {
       case "presence-subscribe":
       case "presence-unsubscribe":
       case "presence-status":
-        return this.presence.handle(msg);
+        return this.presence.handle(msg, remote);
       case "host-request": {
         const b = msg.body as { applicationId?: unknown; message?: unknown } | null;
         const message = typeof b?.message === "string" ? b.message.slice(0, 1024) : "";

@@ -112,7 +112,10 @@ export interface FrameServerOptions {
   readonly requestTimeoutMs?: number;
 }
 
-/** Answers a request frame; the returned value is sent back as the reply frame. */
+/**
+ * Answers a request frame; the returned value is sent back as the reply frame.
+ * `remote` is the peer's IP address (IPv4-mapped IPv6 addresses unwrapped).
+ */
 export type FrameHandler = (frame: unknown, remote: string) => Promise<unknown>;
 
 /** A TCP server answering one request frame per connection. */
@@ -153,7 +156,7 @@ export class FrameServer {
       return;
     }
     this.sockets.add(socket);
-    const remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    const remote = (socket.remoteAddress ?? "").replace(/^::ffff:(?=\d+\.)/, "");
     const reader = new FrameReader(this.opts.maxFrame);
     let answered = false;
     const timer = setTimeout(() => socket.destroy(), this.opts.requestTimeoutMs);

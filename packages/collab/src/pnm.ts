@@ -48,6 +48,8 @@ export interface PeopleNearMeOptions {
   readonly maxPeople?: number;
   /** Most datagrams verified per second (default 200); the rest are dropped unread. */
   readonly maxPerSecond?: number;
+  /** Most datagrams verified per second from one source address (default 20). */
+  readonly maxPerSourcePerSecond?: number;
 }
 
 /** Why an announcement was dropped. */
@@ -122,6 +124,7 @@ export class PeopleNearMe extends EventEmitter {
   private endpoints: string[];
   private windowStart = 0;
   private windowCount = 0;
+  private readonly perSource = new Map<string, number>();
   private closed = false;
   readonly statistics: PnmStats = {
     received: 0,
@@ -145,6 +148,7 @@ export class PeopleNearMe extends EventEmitter {
       maxDatagram: options.maxDatagram ?? 8192,
       maxPeople: options.maxPeople ?? 256,
       maxPerSecond: options.maxPerSecond ?? 200,
+      maxPerSourcePerSecond: options.maxPerSourcePerSecond ?? 20,
     };
     if (!isIPv4(this.opts.group)) throw new CollabError("InvalidArgument", "group must be IPv4");
     if (this.opts.interface !== undefined && !isIPv4(this.opts.interface)) {
@@ -241,8 +245,14 @@ export class PeopleNearMe extends EventEmitter {
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.windowCount = 0;
+      this.perSource.clear();
     }
     if (++this.windowCount > this.opts.maxPerSecond) return this.reject("rate", address);
+    // One noisy host must not use up everyone's share. The map holds at most
+    // maxPerSecond addresses, as it only grows while the global budget lasts.
+    const fromSource = (this.perSource.get(address) ?? 0) + 1;
+    this.perSource.set(address, fromSource);
+    if (fromSource > this.opts.maxPerSourcePerSecond) return this.reject("rate", address);
 
     let a: Partial<Announcement> & { sig?: unknown };
     try {

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { parseEndpoint } from "./endpoint.js";
 import { CollabError } from "./errors.js";
 import type { PeerRef } from "./identity.js";
 import type { Messenger } from "./messenger.js";
@@ -97,7 +98,7 @@ export class PresenceService extends EventEmitter {
    * every push was answered or failed. A subscriber that fails three pushes
    * in a row is dropped.
    */
-  async publish(state: PresenceState, note = ""): Promise<void> {
+  async publish(state: PresenceState, note = "", timeoutMs?: number): Promise<void> {
     if (!STATES.has(state)) throw new CollabError("InvalidArgument", `unknown state ${state}`);
     if (note.length > MAX_NOTE) throw new CollabError("InvalidArgument", "note too long");
     this.current = { state, note, seq: Math.max(this.current.seq + 1, Date.now()) };
@@ -105,7 +106,7 @@ export class PresenceService extends EventEmitter {
     await Promise.all(
       [...this.subscribers.values()].map(async (s) => {
         try {
-          await this.messenger.send(s.peer, "presence-status", body);
+          await this.messenger.send(s.peer, "presence-status", body, timeoutMs);
           s.failures = 0;
         } catch {
           if (++s.failures >= 3) this.subscribers.delete(s.peer.pin);
@@ -133,14 +134,27 @@ export class PresenceService extends EventEmitter {
   }
 
   /** @internal Handles a presence message; returns the reply body and type. */
-  handle(msg: OpenedMessage): { type: "ack" | "presence-status"; body: unknown } {
+  handle(
+    msg: OpenedMessage,
+    remoteAddress: string,
+  ): { type: "ack" | "presence-status"; body: unknown } {
     switch (msg.type) {
       case "presence-subscribe": {
         if (!this.allow(msg.from)) throw new CollabError("Refused", "not allowed to subscribe");
+        // Updates go to the endpoints the subscriber names. Only those on the
+        // address the request came from are used, so nobody can point our
+        // pushes at a third party.
+        const endpoints = msg.from.endpoints.filter((e) => parseEndpoint(e).host === remoteAddress);
+        if (endpoints.length === 0) {
+          throw new CollabError(
+            "Refused",
+            "subscriber endpoints are not on the requesting address",
+          );
+        }
         if (!this.subscribers.has(msg.from.pin) && this.subscribers.size >= this.maxSubscribers) {
           throw new CollabError("QuotaExceeded", "too many subscribers");
         }
-        this.subscribers.set(msg.from.pin, { peer: msg.from, failures: 0 });
+        this.subscribers.set(msg.from.pin, { peer: { ...msg.from, endpoints }, failures: 0 });
         return { type: "presence-status", body: { ...this.current } };
       }
       case "presence-unsubscribe":
@@ -167,6 +181,7 @@ export class PresenceService extends EventEmitter {
 
   /** @internal Tells subscribers we go offline. */
   async goOffline(): Promise<void> {
-    if (this.current.state !== "offline") await this.publish("offline", this.current.note);
+    // Short deadline: a departed subscriber must not hold up closing.
+    if (this.current.state !== "offline") await this.publish("offline", this.current.note, 2000);
   }
 }

@@ -173,6 +173,16 @@ export class HostedSession extends EventEmitter {
     });
   }
 
+  /**
+   * Waits up to `timeoutMs` for answers, then cancels whatever is still
+   * pending. Resolves to every invitation's final state.
+   */
+  async collectResponses(timeoutMs: number): Promise<InvitationStatus[]> {
+    await this.waitForResponses(timeoutMs);
+    await this.cancelOutstanding();
+    return this.invitations();
+  }
+
   /** Withdraws every pending invitation (state `cancelled`) and tells the invitees, best effort. */
   async cancelOutstanding(): Promise<InvitationStatus[]> {
     const pending = this.inState("pending");

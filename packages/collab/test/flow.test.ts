@@ -160,6 +160,38 @@ describe("the session flow over 127.0.0.1", () => {
     expect(alice.presence.subscriberList().map((p) => p.displayName)).toEqual(["Bob"]);
   });
 
+  it("a subscriber cannot point presence pushes at another address", async () => {
+    // Mallory claims an endpoint that is not where her request comes from (127.0.0.1).
+    const mallory = await Collab.start({
+      person: await createPerson("Mallory"),
+      nearMe: false,
+      advertise: ["tcp://10.77.0.250:7000"],
+    });
+    try {
+      await expect(mallory.presence.subscribe(peerOf(alice, carol))).rejects.toMatchObject({
+        code: "Refused",
+      });
+      expect(alice.presence.subscriberList().map((p) => p.displayName)).not.toContain("Mallory");
+    } finally {
+      await mallory.close();
+    }
+  });
+
+  it("collectResponses cancels whoever has not answered in time", async () => {
+    const session = await alice.hostSession(APP);
+    try {
+      await session.invite(peerOf(dave), "quick?");
+      await session.invite(peerOf(carol), "quick?");
+      const final = await session.collectResponses(1000);
+      expect(final.map((s) => `${s.peer.displayName}:${s.state}`).sort()).toEqual([
+        "Carol:declined",
+        "Dave:cancelled",
+      ]);
+    } finally {
+      await session.close();
+    }
+  });
+
   it("a forged invitation (Alice's certificate, someone else's key) is ignored", async () => {
     const mallory = await createPerson("Mallory");
     const got: ReceivedInvitation[] = [];

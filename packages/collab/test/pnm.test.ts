@@ -118,6 +118,34 @@ describe("People Near Me over multicast on 127.0.0.1", () => {
     expect(a.statistics.accepted).toBe(0);
   });
 
+  it("drops datagrams beyond the per-source rate before verifying them", async () => {
+    const port = randomPort();
+    const a = new PeopleNearMe({
+      person: alice,
+      endpoints: [],
+      group: GROUP,
+      port,
+      interface: IFACE,
+      intervalMs: 60_000,
+      maxPerSourcePerSecond: 3,
+    });
+    open.push(a);
+    await a.start();
+    const junk = Buffer.from("{}");
+    const s = dgram.createSocket("udp4");
+    await new Promise<void>((r) => s.bind(0, IFACE, () => r()));
+    s.setMulticastInterface(IFACE);
+    for (let i = 0; i < 10; i++) await new Promise((r) => s.send(junk, port, GROUP, r));
+    s.close();
+    const r = a.statistics.rejected;
+    await until(() => r.rate + r.malformed === 10, "ten datagrams");
+    // However the ten fall across one-second windows, at most three per window are parsed
+    // (our own looped-back announcement shares 127.0.0.1's budget).
+    expect(r.malformed).toBeLessThanOrEqual(6);
+    expect(r.malformed).toBeGreaterThanOrEqual(1);
+    expect(r.rate).toBeGreaterThanOrEqual(4);
+  });
+
   it("keeps the table bounded and never goes back to an older announcement", async () => {
     const port = randomPort();
     const a = new PeopleNearMe({
