@@ -1,4 +1,4 @@
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { human, renderTable, type Summary, summarise } from "@prch/bench";
 import { censoredQuantile } from "./tracker.js";
 import type { RunResult, WorkloadOptions } from "./workload.js";
@@ -39,6 +39,12 @@ export interface MeshReport {
   readonly platform: string;
   readonly cpus: number;
   readonly cpuModel: string;
+  /**
+   * The machine's 1/5/15-minute load averages when the report was made: other
+   * work on the machine slows every implementation, so figures from a busy
+   * machine are only comparable within the same report.
+   */
+  readonly loadAverage: readonly number[];
   readonly date: string;
   readonly quick: boolean;
   readonly workload: WorkloadOptions;
@@ -97,6 +103,7 @@ export function makeReport(
     platform: `${process.platform}-${process.arch}`,
     cpus: cpuList.length,
     cpuModel: cpuList[0]?.model.trim() ?? "unknown",
+    loadAverage: loadavg(),
     date: new Date().toISOString(),
     quick,
     workload,
@@ -155,7 +162,7 @@ export function formatMeshReport(r: MeshReport): string {
   }
   const w = r.workload;
   const lines = [
-    `mesh  (node ${r.node}, ${r.platform}, ${r.cpus} × ${r.cpuModel}${r.quick ? ", QUICK" : ""})`,
+    `mesh  (node ${r.node}, ${r.platform}, ${r.cpus} × ${r.cpuModel}, load ${r.loadAverage.map((x) => x.toFixed(1)).join("/")}${r.quick ? ", QUICK" : ""})`,
     `latency: ${w.latencyCount} × ${w.messageSize} B every ${w.latencyIntervalMs} ms; ` +
       `throughput: ${w.throughputCount} × ${w.messageSize} B flat out; cap ${w.phaseCapMs / 1000} s per phase`,
     renderTable(["impl", "N", "runs", ...COLUMNS.map(([h]) => h)], rows),
