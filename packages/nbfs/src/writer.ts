@@ -33,7 +33,14 @@ enum State {
 const KIND_BITS = { unspecified: 0n, utc: 1n, local: 2n } as const;
 const INT64_MIN = -(2n ** 63n);
 const EMPTY_BYTES = new Uint8Array(0);
+// XmlStreamNodeWriter's buffer size and its UTF-8 / UTF-16 chunk sizes.
+const NET_BUFFER = 512;
+const NET_UTF8_CHUNK = 170;
+const NET_UTF16_CHUNK = 256;
+// Texts up to this many characters go through one GetBuffer (255 / 3).
+const NET_SMALL_TEXT = 85;
 const TWO_POW_63 = 2 ** 63;
+const FLT_MAX = 3.4028234663852886e38;
 const TWO_POW_96 = 1n << 96n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -97,6 +104,13 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   // Base64 bytes held back until a whole 3-byte group or the next node.
   private b64Trail: Uint8Array = EMPTY_BYTES;
   private b64TrailLen = 0;
+  // Emulation of .NET's XmlStreamNodeWriter 512-byte buffer: `vo` is where
+  // .NET's buffer offset would be. When one of its GetBuffer requests does
+  // not fit, .NET flushes, and a flush after a text record's type byte
+  // cancels the *WithEndElement fusion (XmlBinaryNodeWriter resets its
+  // text-node offset on flush). Long texts and large base64 therefore end
+  // with a plain EndElement on the wire, as Mono's writer confirms.
+  private vo = 0;
 
   constructor(options: BinaryWriterOptions = {}) {
     this.buf = Buffer.allocUnsafe(Math.max(64, options.initialCapacity ?? 2048));
@@ -123,6 +137,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.nsLen = 0;
     this.attrParts.length = 0;
     this.b64TrailLen = 0;
+    this.vo = 0;
     this.staged = [];
     this.stagedIds = undefined;
     // Bytes handed out by toBytes() view the old buffer: never overwrite them.
@@ -154,18 +169,18 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.ensure(12 + prefix.length * 3 + local.length * 3);
     const single = singleLetter(prefix);
     if (id >= 0) {
-      if (prefix === "") this.buf[this.pos++] = 0x42;
-      else if (single >= 0) this.buf[this.pos++] = 0x44 + single;
+      if (prefix === "") this.putType(0x42);
+      else if (single >= 0) this.putType(0x44 + single);
       else {
-        this.buf[this.pos++] = 0x43;
+        this.putType(0x43);
         this.putString(prefix);
       }
       this.putInt31(id);
     } else {
-      if (prefix === "") this.buf[this.pos++] = 0x40;
-      else if (single >= 0) this.buf[this.pos++] = 0x5e + single;
+      if (prefix === "") this.putType(0x40);
+      else if (single >= 0) this.putType(0x5e + single);
       else {
-        this.buf[this.pos++] = 0x41;
+        this.putType(0x41);
         this.putString(prefix);
       }
       this.putString(local);
@@ -187,7 +202,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.textNodeOffset >= 0) {
       this.buf[this.textNodeOffset]! |= 1;
     } else {
-      this.buf[this.pos++] = 0x01;
+      this.putType(0x01);
     }
     this.textNodeOffset = -1;
   }
@@ -230,18 +245,18 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.ensure(12 + prefix.length * 3 + local.length * 3);
     const single = singleLetter(prefix);
     if (id >= 0) {
-      if (prefix === "") this.buf[this.pos++] = 0x06;
-      else if (single >= 0) this.buf[this.pos++] = 0x0c + single;
+      if (prefix === "") this.putType(0x06);
+      else if (single >= 0) this.putType(0x0c + single);
       else {
-        this.buf[this.pos++] = 0x07;
+        this.putType(0x07);
         this.putString(prefix);
       }
       this.putInt31(id);
     } else {
-      if (prefix === "") this.buf[this.pos++] = 0x04;
-      else if (single >= 0) this.buf[this.pos++] = 0x26 + single;
+      if (prefix === "") this.putType(0x04);
+      else if (single >= 0) this.putType(0x26 + single);
       else {
-        this.buf[this.pos++] = 0x05;
+        this.putType(0x05);
         this.putString(prefix);
       }
       this.putString(local);
@@ -265,7 +280,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       if (!this.defer) this.flushDeclarations();
       return;
     }
-    if (parts.length === 0) this.putByte(0xa8);
+    if (parts.length === 0) this.putType(0xa8);
     else if (parts.length === 1) this.putValue(parts[0]!, true);
     else this.putText(parts.map(partString).join(""), true);
     parts.length = 0;
@@ -289,7 +304,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       throw new NbfsError("invalid-state", "comment inside an attribute");
     if (this.state === State.StartElement) this.closeStart();
     if (this.b64TrailLen > 0) this.flushBase64();
-    this.putByte(0x02);
+    this.putType(0x02);
     this.putString(text);
     this.textNodeOffset = -1;
   }
@@ -330,8 +345,16 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       this.capture({ type: "string", value });
       return;
     }
+    if (value.length === 0) {
+      // XmlBaseWriter ignores empty text: no record, and pending base64
+      // bytes keep waiting for more.
+      this.checkWritable();
+      if (this.open.length === 0) {
+        throw new NbfsError("invalid-state", "text outside the root element");
+      }
+      return;
+    }
     this.beginContent(false);
-    if (value.length === 0) return;
     this.putText(value, false);
   }
 
@@ -482,25 +505,43 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       return;
     }
     this.beginContent(true);
-    // Like XmlBaseWriter.WriteBase64: whole 3-byte groups go out at once,
-    // the 0–2 bytes left over wait for more base64 or for the next node,
-    // so one call can yield two Bytes records.
+    // Like XmlBaseWriter.WriteBase64: held-back bytes are first topped up to
+    // a whole group from the new data, whole 3-byte groups go out at once,
+    // and the 0–2 bytes left over wait for more base64 or for the next node,
+    // so one call can yield two Bytes records. (The exact split matters: it
+    // decides where .NET's 512-byte buffer flushes, and so the fusion.)
+    let count = value.length;
+    if (count === 0) return;
     if (this.b64Trail.length === 0) this.b64Trail = new Uint8Array(3);
+    let off = 0;
+    const trail = this.b64Trail;
+    if (this.b64TrailLen > 0) {
+      while (this.b64TrailLen < 3 && count > 0) {
+        trail[this.b64TrailLen++] = value[off++]!;
+        count--;
+      }
+    }
     const trailLen = this.b64TrailLen;
-    const total = trailLen + value.length;
+    const total = trailLen + count;
     const actual = total - (total % 3);
     if (actual >= 3) {
       this.putBytesHeader(actual);
-      this.buf.set(this.b64Trail.subarray(0, trailLen), this.pos);
-      this.pos += trailLen;
+      if (trailLen > 0) {
+        this.vreq(trailLen);
+        this.vo += trailLen;
+        this.buf.set(trail.subarray(0, trailLen), this.pos);
+        this.pos += trailLen;
+      }
       const fromValue = actual - trailLen;
-      this.buf.set(value.subarray(0, fromValue), this.pos);
+      if (fromValue > 0) this.vbytes(fromValue);
+      this.buf.set(value.subarray(off, off + fromValue), this.pos);
       this.pos += fromValue;
-      this.b64Trail.set(value.subarray(fromValue), 0);
-      this.b64TrailLen = value.length - fromValue;
+      const rest = total - actual;
+      trail.set(value.subarray(off + count - rest, off + count), 0);
+      this.b64TrailLen = rest;
     } else {
-      this.b64Trail.set(value, trailLen);
-      this.b64TrailLen = total;
+      trail.set(value.subarray(off, off + count), trailLen);
+      this.b64TrailLen = trailLen + count;
     }
   }
 
@@ -508,6 +549,8 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     const n = this.b64TrailLen;
     this.b64TrailLen = 0;
     this.putBytesHeader(n);
+    this.vreq(n);
+    this.vo += n;
     this.buf.set(this.b64Trail.subarray(0, n), this.pos);
     this.pos += n;
   }
@@ -523,7 +566,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
         return;
       }
       this.beginContent(false);
-      this.putTextType(0xbc, 6);
+      this.putTextType(0xbc, 6, 1, 1);
+      this.vreq(1);
+      this.vo += 1;
       this.buf[this.pos++] = single;
       this.putInt31(id);
       return;
@@ -611,11 +656,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (this.state === State.StartElement) this.closeStart();
     if (this.b64TrailLen > 0) this.flushBase64();
     // MC-NBFX §2.3.3: Array, the element (with its xmlns), EndElement, type, count, data.
-    this.putByte(0x03);
+    this.putType(0x03);
     this.writeStartElement(prefix, localName, ns);
     this.closeStart();
     this.nsLen = this.open.pop()!;
-    this.putByte(0x01);
+    this.putType(0x01);
     this.textNodeOffset = -1;
     const sizes = {
       bool: 1,
@@ -643,7 +688,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     };
     this.ensure(6 + n * sizes[array.type]);
     const buf = this.buf;
-    buf[this.pos++] = types[array.type];
+    this.putType(types[array.type]);
     this.putInt31(n);
     let p = this.pos;
     switch (array.type) {
@@ -687,6 +732,16 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
         break;
     }
     this.pos = p;
+    // Blittable arrays go straight to the stream after a flush
+    // (UnsafeWriteBytes); DateTime, TimeSpan and Guid items are written one
+    // by one through the buffer.
+    if (array.type === "datetime" || array.type === "timespan" || array.type === "guid") {
+      const size = array.type === "guid" ? 16 : 8;
+      for (let i = 0; i < n; i++) {
+        this.vreq(size);
+        this.vo += size;
+      }
+    } else this.vdirect();
   }
 
   // ---- internals -------------------------------------------------------
@@ -712,10 +767,12 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   /** Writes a text record type byte and reserves `extra` payload bytes. */
-  private putTextType(type: number, extra: number): void {
+  private putTextType(type: number, extra: number, request = 1 + extra, advance = 1 + extra): void {
+    this.vreq(request);
     this.ensure(1 + extra);
     this.textNodeOffset = this.pos;
     this.buf[this.pos++] = type;
+    this.vo += advance;
   }
 
   private closeStart(): void {
@@ -744,16 +801,16 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       const nsText = nameValue(ns);
       this.ensure(12 + prefix.length * 3 + nsText.length * 3);
       if (id >= 0) {
-        if (prefix === "") this.buf[this.pos++] = 0x0a;
+        if (prefix === "") this.putType(0x0a);
         else {
-          this.buf[this.pos++] = 0x0b;
+          this.putType(0x0b);
           this.putString(prefix);
         }
         this.putInt31(id);
       } else {
-        if (prefix === "") this.buf[this.pos++] = 0x08;
+        if (prefix === "") this.putType(0x08);
         else {
-          this.buf[this.pos++] = 0x09;
+          this.putType(0x09);
           this.putString(prefix);
         }
         this.putString(nsText);
@@ -845,6 +902,71 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     return id;
   }
 
+  /** A GetBuffer(r) of .NET's node writer: flushes when r does not fit in 512 bytes. */
+  private vreq(r: number): void {
+    if (this.vo + r > NET_BUFFER) {
+      this.vo = 0;
+      this.textNodeOffset = -1;
+    }
+  }
+
+  /** A write that .NET sends straight to the stream after flushing its buffer. */
+  private vdirect(): void {
+    this.vo = 0;
+    this.textNodeOffset = -1;
+  }
+
+  /** A record type byte (WriteNode / WritePrefixNode / WriteByte). */
+  private putType(b: number): void {
+    this.vreq(1);
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+    this.vo += 1;
+  }
+
+  /** Accounts for UTF-8 written in 170-character chunks (UnsafeWriteUTF8Chars). */
+  private vutf8Chunks(s: string): void {
+    let i = 0;
+    let n = s.length;
+    while (n > NET_UTF8_CHUNK) {
+      let chunk = NET_UTF8_CHUNK;
+      if ((s.charCodeAt(i + chunk - 1) & 0xfc00) === 0xd800) chunk--;
+      this.vreq(chunk * 3);
+      this.vo += utf8LengthStrict(s.slice(i, i + chunk));
+      i += chunk;
+      n -= chunk;
+    }
+    if (n > 0) {
+      this.vreq(n * 3);
+      this.vo += i === 0 ? utf8LengthStrict(s) : utf8LengthStrict(s.slice(i));
+    }
+  }
+
+  /** Accounts for UTF-16 written in 256-character chunks (UnsafeWriteUnicodeChars). */
+  private vutf16Chunks(n: number, s: string): void {
+    let i = 0;
+    while (n > NET_UTF16_CHUNK) {
+      let chunk = NET_UTF16_CHUNK;
+      if ((s.charCodeAt(i + chunk - 1) & 0xfc00) === 0xd800) chunk--;
+      this.vreq(chunk * 2);
+      this.vo += chunk * 2;
+      i += chunk;
+      n -= chunk;
+    }
+    if (n > 0) {
+      this.vreq(n * 2);
+      this.vo += n * 2;
+    }
+  }
+
+  /** Accounts for WriteBytes: buffered below 512 bytes, else flushed and written directly. */
+  private vbytes(n: number): void {
+    if (n < NET_BUFFER) {
+      this.vreq(n);
+      this.vo += n;
+    } else this.vdirect();
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -854,12 +976,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.buf = next;
   }
 
-  private putByte(b: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = b;
-  }
-
   private putInt31(v: number): void {
+    this.vreq(5);
+    this.vo += v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
     this.ensure(5);
     this.pos = writeMultiByteInt31(this.buf, this.pos, v);
   }
@@ -867,6 +986,12 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   /** A String structure (MC-NBFX §2.1.3): MultiByteInt31 length + UTF-8. */
   private putString(s: string): void {
     const n = s.length;
+    // .NET WriteName: names under 42 characters in one GetBuffer(1 + 3n);
+    // longer ones as a length and 170-character UTF-8 chunks.
+    if (n === 0) {
+      this.vreq(1);
+      this.vo += 1;
+    } else if (n < 42) this.vreq(1 + n * 3);
     if (n < 0x80) {
       // Optimistic single pass for short ASCII (the usual name or URI).
       this.ensure(1 + n * 3);
@@ -881,11 +1006,22 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       if (i === n) {
         buf[this.pos] = n;
         this.pos = p;
+        if (n >= 42) {
+          this.vreq(5);
+          this.vo += 1;
+          this.vutf8Chunks(s);
+        } else if (n > 0) this.vo += 1 + n;
         return;
       }
     }
     const len = utf8LengthStrict(s);
     if (len < 0) loneSurrogate();
+    if (n < 42) this.vo += 1 + len;
+    else {
+      this.vreq(5);
+      this.vo += multiByteInt31Length(len);
+      this.vutf8Chunks(s);
+    }
     this.ensure(5 + len);
     this.pos = writeMultiByteInt31(this.buf, this.pos, len);
     this.putUtf8(s, len);
@@ -922,6 +1058,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     }
     if (n <= 0xff) {
       // Optimistic single pass for short ASCII text: Chars8Text.
+      // Longer texts: WriteTextNodeWithLength asks for 5 bytes (.NET Framework).
+      if (n <= NET_SMALL_TEXT) this.vreq(2 + n * 3);
+      else this.vreq(5);
       this.ensure(2 + n);
       const buf = this.buf;
       let p = this.pos + 2;
@@ -936,6 +1075,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
         buf[this.pos] = 0x98;
         buf[this.pos + 1] = n;
         this.pos = p;
+        if (n <= NET_SMALL_TEXT) this.vo += 2 + n;
+        else {
+          this.vo += 2;
+          this.vutf8Chunks(s);
+        }
         return;
       }
     }
@@ -943,9 +1087,16 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     if (byteLen < 0) loneSurrogate();
     void inAttribute;
     // .NET switches to UTF-16 when UTF-8 would take more than twice the characters.
+    const small = n <= NET_SMALL_TEXT;
     if (Math.floor(byteLen / 2) > n) {
       const u16 = n * 2;
-      this.putLengthType(0xb6, u16);
+      // .NET: short texts in one GetBuffer(2 + 3n), long ones as a header
+      // (GetBuffer(5)) and chunks.
+      if (small) this.putLengthType(0xb6, u16, 2 + n * 3, 2 + u16);
+      else {
+        this.putLengthType(0xb6, u16, 5, u16 <= 0xff ? 2 : u16 <= 0xffff ? 3 : 5);
+        this.vutf16Chunks(n, s);
+      }
       const buf = this.buf;
       let p = this.pos;
       for (let i = 0; i < n; i++) {
@@ -955,22 +1106,26 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       }
       this.pos = p;
     } else {
-      this.putLengthType(0x98, byteLen);
+      if (small) this.putLengthType(0x98, byteLen, 2 + n * 3, 2 + byteLen);
+      else {
+        this.putLengthType(0x98, byteLen, 5, byteLen <= 0xff ? 2 : byteLen <= 0xffff ? 3 : 5);
+        this.vutf8Chunks(s);
+      }
       this.putUtf8(s, byteLen);
     }
   }
 
   /** Chars/Bytes/UnicodeChars 8/16/32 record header (`base` is the 8-bit form). */
-  private putLengthType(base: number, len: number): void {
+  private putLengthType(base: number, len: number, request: number, advance: number): void {
     if (len <= 0xff) {
-      this.putTextType(base, 1 + len);
+      this.putTextType(base, 1 + len, request, advance);
       this.buf[this.pos++] = len;
     } else if (len <= 0xffff) {
-      this.putTextType(base + 2, 2 + len);
+      this.putTextType(base + 2, 2 + len, request, advance);
       this.buf.writeUInt16LE(len, this.pos);
       this.pos += 2;
     } else {
-      this.putTextType(base + 4, 4 + len);
+      this.putTextType(base + 4, 4 + len, request, advance);
       this.buf.writeInt32LE(len, this.pos);
       this.pos += 4;
     }
@@ -982,7 +1137,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       this.putText(d.value, inAttribute);
       return;
     }
-    this.putTextType(0xaa, 5);
+    this.putTextType(0xaa, 5, 1, 1);
     this.putInt31(id);
   }
 
@@ -1033,22 +1188,26 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     const f = Math.fround(value);
     if (this.putWholeNumber(f)) return;
     this.putTextType(0x90, 4);
-    this.buf.writeFloatLE(f, this.pos);
+    // .NET's float.NaN has the sign bit set (0xFFC00000).
+    if (Number.isNaN(f)) this.buf.writeUInt32LE(0xffc00000, this.pos);
+    else this.buf.writeFloatLE(f, this.pos);
     this.pos += 4;
   }
 
   private putDoubleText(d: number): void {
-    if (this.putWholeNumber(d)) return;
-    // A double that is exactly a float32 goes out as FloatText (NaN is not
-    // equal to itself, so it stays a DoubleText).
-    if (Math.fround(d) === d) {
-      this.putTextType(0x90, 4);
-      this.buf.writeFloatLE(d, this.pos);
-      this.pos += 4;
+    // .NET Framework's WriteDoubleText: a finite double that is exactly a
+    // float32 goes through WriteFloatText (which turns whole numbers into
+    // integers); anything else, infinities and NaN included, is DoubleText.
+    if (Math.abs(d) <= FLT_MAX && Math.fround(d) === d) {
+      this.putFloatText(d);
       return;
     }
     this.putTextType(0x92, 8);
-    this.buf.writeDoubleLE(d, this.pos);
+    // .NET's double.NaN has the sign bit set (0xFFF8000000000000).
+    if (Number.isNaN(d)) {
+      this.buf.writeUInt32LE(0, this.pos);
+      this.buf.writeUInt32LE(0xfff80000, this.pos + 4);
+    } else this.buf.writeDoubleLE(d, this.pos);
     this.pos += 8;
   }
 
@@ -1091,33 +1250,37 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
 
   private putBytesText(b: Uint8Array): void {
     this.putBytesHeader(b.length);
+    this.vbytes(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
 
   /** Bytes8/16/32Text type and length, with room for the payload. */
   private putBytesHeader(len: number): void {
+    // WriteTextNodeWithLength: GetTextNodeBuffer(5) in .NET Framework (later
+    // runtimes ask for just the header), then the payload apart.
+    const hdr = len <= 0xff ? 2 : len <= 0xffff ? 3 : 5;
     if (len <= 0xff) {
-      this.putTextType(0x9e, 1 + len);
+      this.putTextType(0x9e, 1 + len, 5, hdr);
       this.buf[this.pos++] = len;
     } else if (len <= 0xffff) {
-      this.putTextType(0xa0, 2 + len);
+      this.putTextType(0xa0, 2 + len, 5, hdr);
       this.buf.writeUInt16LE(len, this.pos);
       this.pos += 2;
     } else {
-      this.putTextType(0xa2, 4 + len);
+      this.putTextType(0xa2, 4 + len, 5, hdr);
       this.buf.writeInt32LE(len, this.pos);
       this.pos += 4;
     }
   }
 
   private putList(items: readonly XmlValue[]): void {
-    this.putByte(0xa4);
+    this.putType(0xa4);
     for (const item of items) {
       if (item.type === "list") throw new NbfsError("invalid-value", "lists cannot nest");
       this.putValue(item, true);
     }
-    this.putByte(0xa6);
+    this.putType(0xa6);
     // EndListText has no *WithEndElement form.
     this.textNodeOffset = -1;
   }
@@ -1173,7 +1336,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
         const single = singleLetter(v.prefix);
         const id = single >= 0 ? this.nameId(v.localName, true) : -1;
         if (id >= 0) {
-          this.putTextType(0xbc, 6);
+          this.putTextType(0xbc, 6, 1, 1);
+          this.vreq(1);
+          this.vo += 1;
           this.buf[this.pos++] = single;
           this.putInt31(id);
         } else {

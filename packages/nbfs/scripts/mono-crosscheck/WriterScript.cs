@@ -1,0 +1,30 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Xml;
+class P {
+  static string Dec(string b64) { return Encoding.UTF8.GetString(Convert.FromBase64String(b64)); }
+  static void Main() {
+    string line;
+    MemoryStream ms = null; XmlDictionaryWriter w = null;
+    var output = new StringBuilder();
+    while ((line = Console.ReadLine()) != null) {
+      if (line == "BEGIN") { ms = new MemoryStream(); w = XmlDictionaryWriter.CreateBinaryWriter(ms, null, null, false); continue; }
+      if (line == "END") { w.Flush(); output.AppendLine(BitConverter.ToString(ms.ToArray()).Replace("-", " ").ToLowerInvariant()); continue; }
+      var p = line.Split(' ');
+      switch (p[0]) {
+        case "S": w.WriteStartElement(Dec(p[1]), Dec(p[2]), p[3] == "-" ? null : Dec(p[3])); break;
+        case "E": w.WriteEndElement(); break;
+        case "A": w.WriteAttributeString(Dec(p[1]), Dec(p[2]), p[3] == "-" ? null : Dec(p[3]), Dec(p[4])); break;
+        case "T": w.WriteString(Dec(p[1])); break;
+        case "I": w.WriteValue(int.Parse(p[1])); break;
+        case "L": w.WriteValue(long.Parse(p[1])); break;
+        case "B": { var b = Convert.FromBase64String(p[1]); w.WriteBase64(b, 0, b.Length); break; }
+        case "G": w.WriteValue(new Guid(p[1])); break;
+        case "C": w.WriteComment(Dec(p[1])); break;
+        case "X": w.WriteXmlnsAttribute(Dec(p[1]), Dec(p[2])); break;
+      }
+    }
+    Console.Write(output.ToString());
+  }
+}
