@@ -343,7 +343,7 @@ function renderResolver(r) {
 }
 
 function appendLog(entry) {
-  if (entry.seq <= lastSeq) return; // replayed after a reconnect
+  if (entry.seq <= lastSeq) return;
   lastSeq = entry.seq;
   const log = $("log");
   const li = document.createElement("li");
@@ -386,6 +386,10 @@ $("burst").addEventListener("click", () => {
 
 const source = new EventSource("/events");
 source.addEventListener("open", () => {
+  // Every (re)connection replays the recent log, perhaps from a restarted server whose
+  // numbering starts over: rebuild the list from the replay.
+  $("log").replaceChildren();
+  lastSeq = 0;
   $("conn").textContent = "live";
   $("conn").classList.add("live");
 });
