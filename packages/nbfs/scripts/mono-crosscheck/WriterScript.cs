@@ -4,17 +4,26 @@ using System.Text;
 using System.Xml;
 class P {
   static string Dec(string b64) { return Encoding.UTF8.GetString(Convert.FromBase64String(b64)); }
+  static readonly string[] Words = { "Envelope", "Header", "Body", "urn:d", "urn:p", "mustUnderstand", "Action", "http://www.w3.org/2005/08/addressing", "item" };
   static void Main() {
+    var dict = new XmlDictionary();
+    var ds = new XmlDictionaryString[Words.Length];
+    for (int i = 0; i < Words.Length; i++) ds[i] = dict.Add(Words[i]);
     string line;
     MemoryStream ms = null; XmlDictionaryWriter w = null;
     var output = new StringBuilder();
     while ((line = Console.ReadLine()) != null) {
-      if (line == "BEGIN") { ms = new MemoryStream(); w = XmlDictionaryWriter.CreateBinaryWriter(ms, null, null, false); continue; }
+      if (line == "BEGIN") { ms = new MemoryStream(); w = XmlDictionaryWriter.CreateBinaryWriter(ms, dict, null, false); continue; }
       if (line == "END") { w.Flush(); output.AppendLine(BitConverter.ToString(ms.ToArray()).Replace("-", " ").ToLowerInvariant()); continue; }
       var p = line.Split(' ');
       switch (p[0]) {
         case "S": w.WriteStartElement(Dec(p[1]), Dec(p[2]), p[3] == "-" ? null : Dec(p[3])); break;
         case "E": w.WriteEndElement(); break;
+        case "SD": w.WriteStartElement(Dec(p[1]), ds[int.Parse(p[2])], ds[int.Parse(p[3])]); break;
+        case "AD": w.WriteStartAttribute(Dec(p[1]), ds[int.Parse(p[2])], ds[int.Parse(p[3])]); w.WriteString(Dec(p[4])); w.WriteEndAttribute(); break;
+        case "TD": w.WriteString(ds[int.Parse(p[1])]); break;
+        case "Q": w.WriteQualifiedName(ds[int.Parse(p[1])], ds[int.Parse(p[2])]); break;
+        case "F": w.WriteValue(BitConverter.Int64BitsToDouble(long.Parse(p[1]))); break;
         case "A": w.WriteAttributeString(Dec(p[1]), Dec(p[2]), p[3] == "-" ? null : Dec(p[3]), Dec(p[4])); break;
         case "T": w.WriteString(Dec(p[1])); break;
         case "I": w.WriteValue(int.Parse(p[1])); break;

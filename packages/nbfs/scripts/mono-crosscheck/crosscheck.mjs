@@ -15,6 +15,26 @@ const rnd = (n) => {
   seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
   return (seed >>> 8) % n;
 };
+const WORDS = [
+  "Envelope",
+  "Header",
+  "Body",
+  "urn:d",
+  "urn:p",
+  "mustUnderstand",
+  "Action",
+  "http://www.w3.org/2005/08/addressing",
+  "item",
+];
+// The same strings as the C# side's XmlDictionary: id = 2 × index.
+const DICT = {
+  get: (id) => ((id & 1) === 0 ? WORDS[id >> 1] : undefined),
+  idOf: (v) => {
+    const i = WORDS.indexOf(v);
+    return i < 0 ? undefined : i * 2;
+  },
+};
+const D = (i) => ({ id: i * 2, value: WORDS[i] });
 const LOCALS = ["a", "Envelope", "item", "LongerElementName", "x".repeat(50)];
 const CHARS = ["a", "b", " ", "é", "€", "😀", "z", "0", "<"];
 function text() {
@@ -40,8 +60,26 @@ function gen(d) {
       lines.push("E");
       depth--;
     } else if (op < 7) lines.push(`T ${b64(text())}`);
-    else if (op === 7) lines.push(`I ${[0, 1, -5, 300, 70000, -2147483648][rnd(6)]}`);
-    else if (op === 8) {
+    else if (op === 7) {
+      const which = rnd(6);
+      if (which === 0) lines.push(`TD ${rnd(WORDS.length)}`);
+      else if (which === 1) {
+        // Dictionary-named element in a dictionary namespace, with a dictionary attribute.
+        const prefix = ["", "p", "pre"][rnd(3)];
+        const ns = prefix === "" ? 3 : 4;
+        lines.push(`SD ${b64(prefix)} ${rnd(WORDS.length)} ${ns}`);
+        depth++;
+        if (rnd(2)) lines.push(`AD ${b64(prefix === "" ? "p" : prefix)} 5 4 ${b64(text())}`);
+      } else if (which === 2) {
+        const bits = [
+          0x3ff0000000000000n,
+          0x400921fb54442d18n,
+          0x7ff0000000000000n,
+          0x41dfffffffc00000n,
+        ][rnd(4)];
+        lines.push(`F ${bits}`);
+      } else lines.push(`I ${[0, 1, -5, 300, 70000, -2147483648][rnd(6)]}`);
+    } else if (op === 8) {
       const len = [1, 2, 3, 8, 100, 500, 511, 512, 513, 700][rnd(10)];
       lines.push(
         `B ${Buffer.from(new Uint8Array(len).map((_, i) => (i * 7 + d) & 255)).toString("base64")}`,
@@ -52,7 +90,7 @@ function gen(d) {
   return lines;
 }
 function ours(lines) {
-  const w = new BinaryXmlWriter();
+  const w = new BinaryXmlWriter({ dictionary: DICT });
   for (const l of lines) {
     const p = l.split(" ");
     switch (p[0]) {
@@ -62,6 +100,21 @@ function ours(lines) {
       case "E":
         w.writeEndElement();
         break;
+      case "SD":
+        w.writeStartElement(unb64(p[1]), D(Number(p[2])), D(Number(p[3])));
+        break;
+      case "AD":
+        w.writeAttributeString(unb64(p[1]), D(Number(p[2])), D(Number(p[3])), unb64(p[4] ?? ""));
+        break;
+      case "TD":
+        w.writeDictionaryText(D(Number(p[1])));
+        break;
+      case "F": {
+        const dv = new DataView(new ArrayBuffer(8));
+        dv.setBigInt64(0, BigInt(p[1]));
+        w.writeDouble(dv.getFloat64(0));
+        break;
+      }
       case "A":
         w.writeAttributeString(unb64(p[1]), unb64(p[2]), undefined, unb64(p[4]));
         break;
