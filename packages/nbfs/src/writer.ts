@@ -281,8 +281,8 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       return;
     }
     if (parts.length === 0) this.putType(0xa8);
-    else if (parts.length === 1) this.putValue(parts[0]!, true);
-    else this.putText(parts.map(partString).join(""), true);
+    else if (parts.length === 1) this.putValue(parts[0]!);
+    else this.putText(parts.map(partString).join(""));
     parts.length = 0;
     this.textNodeOffset = -1;
   }
@@ -355,7 +355,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       return;
     }
     this.beginContent(false);
-    this.putText(value, false);
+    this.putText(value);
   }
 
   writeDictionaryText(value: DictionaryString): void {
@@ -364,7 +364,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       return;
     }
     this.beginContent(false);
-    this.putDictionaryText(value, false);
+    this.putDictionaryText(value);
   }
 
   writeInt32(value: number): void {
@@ -1039,7 +1039,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   /** A string as the smallest text record, like XmlBinaryNodeWriter.WriteText. */
-  private putText(s: string, inAttribute: boolean): void {
+  private putText(s: string): void {
     const n = s.length;
     if (n === 0) {
       this.putTextType(0xa8, 0);
@@ -1085,7 +1085,6 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     }
     const byteLen = utf8LengthStrict(s);
     if (byteLen < 0) loneSurrogate();
-    void inAttribute;
     // .NET switches to UTF-16 when UTF-8 would take more than twice the characters.
     const small = n <= NET_SMALL_TEXT;
     if (Math.floor(byteLen / 2) > n) {
@@ -1131,10 +1130,10 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     }
   }
 
-  private putDictionaryText(d: DictionaryString, inAttribute: boolean): void {
+  private putDictionaryText(d: DictionaryString): void {
     const id = this.nameId(d);
     if (id < 0) {
-      this.putText(d.value, inAttribute);
+      this.putText(d.value);
       return;
     }
     this.putTextType(0xaa, 5, 1, 1);
@@ -1278,7 +1277,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
     this.putType(0xa4);
     for (const item of items) {
       if (item.type === "list") throw new NbfsError("invalid-value", "lists cannot nest");
-      this.putValue(item, true);
+      this.putValue(item);
     }
     this.putType(0xa6);
     // EndListText has no *WithEndElement form.
@@ -1286,13 +1285,13 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
   }
 
   /** Writes one value as a record (no fusion bookkeeping beyond the record itself). */
-  private putValue(v: XmlValue, inAttribute: boolean): void {
+  private putValue(v: XmlValue): void {
     switch (v.type) {
       case "string":
-        this.putText(v.value, inAttribute);
+        this.putText(v.value);
         return;
       case "dictionary":
-        this.putDictionaryText(v.value, inAttribute);
+        this.putDictionaryText(v.value);
         return;
       case "int32":
         this.putInt32Text(v.value);
@@ -1342,10 +1341,7 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
           this.buf[this.pos++] = single;
           this.putInt31(id);
         } else {
-          this.putText(
-            v.prefix === "" ? v.localName.value : `${v.prefix}:${v.localName.value}`,
-            inAttribute,
-          );
+          this.putText(v.prefix === "" ? v.localName.value : `${v.prefix}:${v.localName.value}`);
         }
         return;
       }
