@@ -185,7 +185,7 @@ describe.skipIf(!available)("prch-collab across network namespaces", () => {
       for (const b of people.values()) {
         if (a !== b)
           await a.waitFor(
-            new RegExp(`^appeared ${b.name} tcp://${ip(b.name).replaceAll(".", "\\.")}:7000$`),
+            new RegExp(`^appeared ${b.name} tls://${ip(b.name).replaceAll(".", "\\.")}:7000$`),
           );
       }
     }
@@ -277,7 +277,7 @@ describe.skipIf(!available)("prch-collab across network namespaces", () => {
       "invite",
       join(dir, "alice.json"),
       join(dir, "bob.json"),
-      `tcp://${ip("bob")}:7000`,
+      `tls://${ip("bob")}:7000`,
     ]);
     expect(invited).toContain("forged invitation refused: Unreachable");
     await bob.waitFor(/^rejected message BadSignature/);
@@ -287,7 +287,7 @@ describe.skipIf(!available)("prch-collab across network namespaces", () => {
     bob.say("nearby");
     await bob.waitFor(/^nearby /);
     expect(bob.lines().filter((l) => /^appeared alice/.test(l))).toEqual([
-      "appeared alice tcp://10.77.0.1:7000",
+      "appeared alice tls://10.77.0.1:7000",
     ]);
   });
 

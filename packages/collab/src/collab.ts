@@ -3,9 +3,9 @@ import { networkInterfaces } from "node:os";
 import { PeerNode } from "@prch/node";
 import { ApplicationRegistry, checkApplicationId } from "./application.js";
 import type { ContactManager, TrustDecision } from "./contacts.js";
-import { formatEndpoint, parseEndpoint } from "./endpoint.js";
+import { type EndpointScheme, formatEndpoint, parseEndpoint } from "./endpoint.js";
 import { CollabError } from "./errors.js";
-import { FrameServer, requestFrame } from "./frames.js";
+import { FrameServer, requestFrame, type TlsIdentity } from "./frames.js";
 import type { PeerRef, Person } from "./identity.js";
 import {
   type InvitationResponse,
@@ -40,6 +40,12 @@ export interface CollabOptions {
   /** People Near Me settings, or `false` to not announce or listen. Default on. */
   readonly nearMe?: Omit<PeopleNearMeOptions, "person" | "endpoints"> | false;
   readonly presence?: PresenceOptions;
+  /**
+   * Serve and announce `tls://` endpoints with the person's certificate
+   * (default), or plain `tcp://` when false. Messages are signed either way;
+   * TLS also keeps invitation texts and presence notes private.
+   */
+  readonly tls?: boolean;
   /** Largest frame, bytes (default 65536). */
   readonly maxFrame?: number;
   /** Deadline of one request to someone, ms (default 10 000). */
@@ -83,11 +89,13 @@ export class Collab extends EventEmitter implements Messenger {
   static async start(opts: CollabOptions): Promise<Collab> {
     const c = new Collab(opts);
     const host = opts.listen?.host ?? "127.0.0.1";
+    const scheme = opts.tls === false ? "tcp" : "tls";
     c.server = new FrameServer((frame, remote) => c.dispatch(frame, remote), {
       maxFrame: opts.maxFrame,
+      tls: scheme === "tls" ? c.tlsIdentity() : undefined,
     });
     const port = await c.server.listen(host, opts.listen?.port ?? 0);
-    c.endpointList = opts.advertise ? [...opts.advertise] : defaultEndpoints(host, port);
+    c.endpointList = opts.advertise ? [...opts.advertise] : defaultEndpoints(host, port, scheme);
     if (opts.nearMe !== false) {
       c.pnm = new PeopleNearMe({ ...opts.nearMe, person: opts.person, endpoints: c.endpointList });
       c.pnm.on("warning", (e) => c.emit("warning", e));
@@ -145,6 +153,7 @@ export class Collab extends EventEmitter implements Messenger {
         raw = await requestFrame(ep, env, {
           timeoutMs: timeoutMs ?? this.opts.requestTimeoutMs,
           maxFrame: this.opts.maxFrame,
+          tls: { identity: this.tlsIdentity(), expectedPin: peer.pin },
         });
       } catch (e) {
         last = e;
@@ -210,6 +219,11 @@ export class Collab extends EventEmitter implements Messenger {
     await Promise.all([...this.hosted].map((s) => s.close()));
     await this.pnm?.close();
     await this.server?.close();
+  }
+
+  private tlsIdentity(): TlsIdentity {
+    const id = this.person.identity;
+    return { cert: [id.certificatePem, ...id.chainPem].join("\n"), key: id.privateKeyPem };
   }
 
   /** The address session meshes use: the listen host, or the first advertised one for 0.0.0.0. */
@@ -332,12 +346,12 @@ export class Collab extends EventEmitter implements Messenger {
   }
 }
 
-function defaultEndpoints(host: string, port: number): string[] {
-  if (host !== "0.0.0.0") return [formatEndpoint(host, port)];
+function defaultEndpoints(host: string, port: number, scheme: EndpointScheme): string[] {
+  if (host !== "0.0.0.0") return [formatEndpoint(host, port, scheme)];
   const out: string[] = [];
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) {
-      if (a.family === "IPv4" && !a.internal) out.push(formatEndpoint(a.address, port));
+      if (a.family === "IPv4" && !a.internal) out.push(formatEndpoint(a.address, port, scheme));
     }
   }
   return out.slice(0, 8);

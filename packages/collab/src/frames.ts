@@ -1,6 +1,15 @@
 import * as net from "node:net";
+import * as tls from "node:tls";
+import { spkiPin } from "@prch/security";
 import { parseEndpoint } from "./endpoint.js";
 import { CollabError } from "./errors.js";
+
+/** A certificate chain and key (PEM) for TLS endpoints: the person's own identity. */
+export interface TlsIdentity {
+  /** Leaf certificate first, then issuers, PEM. */
+  readonly cert: string;
+  readonly key: string;
+}
 
 /** Default largest frame, bytes (WCF's MaxReceivedMessageSize). */
 export const DEFAULT_MAX_FRAME = 65536;
@@ -56,23 +65,46 @@ export interface RequestOptions {
   /** Whole exchange deadline, ms (default 10 000). */
   readonly timeoutMs?: number;
   readonly maxFrame?: number;
+  /**
+   * For `tls://` endpoints: our certificate and key, and the SPKI pin the
+   * server's certificate must have (the person we mean to reach).
+   */
+  readonly tls?: { readonly identity: TlsIdentity; readonly expectedPin: string };
 }
 
 /**
- * Sends one frame to a `tcp://` endpoint and waits for one reply frame.
- * One exchange per connection keeps both sides simple and stateless.
+ * Sends one frame to a `tls://` or `tcp://` endpoint and waits for one reply
+ * frame. One exchange per connection keeps both sides simple and stateless.
+ * Over TLS the server must show the certificate key `opts.tls.expectedPin`:
+ * names and CAs play no part, the person is their key.
  */
 export function requestFrame(
   endpoint: string,
   frame: unknown,
   opts: RequestOptions = {},
 ): Promise<unknown> {
-  const { host, port } = parseEndpoint(endpoint);
+  const { scheme, host, port } = parseEndpoint(endpoint);
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const reader = new FrameReader(opts.maxFrame ?? DEFAULT_MAX_FRAME);
+  const secure = opts.tls;
+  if (scheme === "tls" && !secure) {
+    return Promise.reject(
+      new CollabError("InvalidArgument", "a tls:// endpoint needs tls options"),
+    );
+  }
   return new Promise((resolve, reject) => {
     let done = false;
-    const socket = net.connect({ host, port });
+    const socket: net.Socket =
+      scheme === "tls" && secure
+        ? tls.connect({
+            host,
+            port,
+            cert: secure.identity.cert,
+            key: secure.identity.key,
+            // Self-signed person certificates: the pin check below is the verification.
+            rejectUnauthorized: false,
+          })
+        : net.connect({ host, port });
     const finish = (err: Error | undefined, value?: unknown) => {
       if (done) return;
       done = true;
@@ -85,7 +117,21 @@ export function requestFrame(
       () => finish(new CollabError("Timeout", `no reply from ${endpoint} within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    socket.on("connect", () => socket.write(encodeFrame(frame)));
+    if (socket instanceof tls.TLSSocket && secure) {
+      socket.on("secureConnect", () => {
+        let pin = "";
+        try {
+          pin = spkiPin(socket.getPeerCertificate().raw);
+        } catch {
+          // no or unreadable certificate: pin stays empty and fails below
+        }
+        if (pin !== secure.expectedPin) {
+          finish(new CollabError("Untrusted", `${endpoint} is not the person expected`));
+          return;
+        }
+        socket.write(encodeFrame(frame));
+      });
+    } else socket.on("connect", () => socket.write(encodeFrame(frame)));
     socket.on("data", (chunk: Buffer) => {
       try {
         const frames = reader.push(chunk);
@@ -110,6 +156,8 @@ export interface FrameServerOptions {
   readonly maxConnections?: number;
   /** A connection must deliver its request within this time, ms (default 10 000). */
   readonly requestTimeoutMs?: number;
+  /** Serve TLS with this identity (asking clients for theirs); default plain TCP. */
+  readonly tls?: TlsIdentity;
 }
 
 /**
@@ -120,9 +168,9 @@ export type FrameHandler = (frame: unknown, remote: string) => Promise<unknown>;
 
 /** A TCP server answering one request frame per connection. */
 export class FrameServer {
-  private readonly server: net.Server;
+  private readonly server: net.Server | tls.Server;
   private readonly sockets = new Set<net.Socket>();
-  private readonly opts: Required<FrameServerOptions>;
+  private readonly opts: Required<Omit<FrameServerOptions, "tls">>;
 
   constructor(handler: FrameHandler, opts: FrameServerOptions = {}) {
     this.opts = {
@@ -130,7 +178,22 @@ export class FrameServer {
       maxConnections: opts.maxConnections ?? 64,
       requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
     };
-    this.server = net.createServer((socket) => this.serve(socket, handler));
+    const id = opts.tls;
+    this.server = id
+      ? tls.createServer(
+          {
+            cert: id.cert,
+            key: id.key,
+            requestCert: true,
+            rejectUnauthorized: false,
+            handshakeTimeout: this.opts.requestTimeoutMs,
+          },
+          (socket) => this.serve(socket, handler),
+        )
+      : net.createServer((socket) => this.serve(socket, handler));
+    // Counted before the TLS handshake too, so handshakes cannot pile up.
+    this.server.maxConnections = this.opts.maxConnections;
+    this.server.on("tlsClientError", () => undefined);
   }
 
   /** Listens; resolves to the bound port. */

@@ -31,7 +31,7 @@ export interface Person {
 export interface PeerRef {
   readonly displayName: string;
   readonly certificatePem: string;
-  /** `tcp://host:port` addresses of the person's collaboration endpoint. */
+  /** `tls://host:port` (or `tcp://`) addresses of the person's collaboration endpoint. */
   readonly endpoints: readonly string[];
   /** SHA-256 SPKI pin of `certificatePem`. */
   readonly pin: string;

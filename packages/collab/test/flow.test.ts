@@ -212,7 +212,14 @@ describe("the session flow over 127.0.0.1", () => {
     };
     const ep = dave.endpoints[0];
     if (!ep) throw new Error("no endpoint");
-    await expect(requestFrame(ep, forged)).rejects.toMatchObject({ code: "Unreachable" });
+    await expect(
+      requestFrame(ep, forged, {
+        tls: {
+          identity: { cert: mallory.identity.certificatePem, key: mallory.identity.privateKeyPem },
+          expectedPin: dave.person.pin,
+        },
+      }),
+    ).rejects.toMatchObject({ code: "Unreachable" });
     expect(rejected).toHaveLength(1);
     expect((rejected[0] as CollabError).code).toBe("BadSignature");
     expect(got).toEqual([]);
@@ -226,5 +233,27 @@ describe("the session flow over 127.0.0.1", () => {
     );
     await alice.close();
     expect(seen).toEqual(["Alice:offline"]);
+  });
+});
+
+describe("plain TCP endpoints (tls: false)", () => {
+  it("announce tcp:// and still carry signed messages", async () => {
+    const [x, y] = await Promise.all([
+      Collab.start({ person: await createPerson("X"), nearMe: false, tls: false }),
+      Collab.start({ person: await createPerson("Y"), nearMe: false, tls: false }),
+    ]);
+    try {
+      expect(x.endpoints[0]).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+      const xRef: PeerRef = {
+        ...x.person,
+        certificatePem: x.person.identity.certificatePem,
+        endpoints: x.endpoints,
+      };
+      const s = await y.presence.subscribe(xRef);
+      expect(s.state).toBe("online");
+      expect(x.presence.subscriberList().map((p) => p.displayName)).toEqual(["Y"]);
+    } finally {
+      await Promise.all([x.close(), y.close()]);
+    }
   });
 });

@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   CollabError,
+  createPerson,
+  type Person,
   encodeFrame,
   FrameReader,
   FrameServer,
@@ -45,9 +47,14 @@ describe("frames", () => {
   });
 
   it("parses only tcp://ip:port endpoints", () => {
-    expect(parseEndpoint("tcp://10.77.0.2:4000")).toEqual({ host: "10.77.0.2", port: 4000 });
-    expect(parseEndpoint("tcp://[::1]:1")).toEqual({ host: "::1", port: 1 });
-    expect(formatEndpoint("::1", 5)).toBe("tcp://[::1]:5");
+    expect(parseEndpoint("tcp://10.77.0.2:4000")).toEqual({
+      scheme: "tcp",
+      host: "10.77.0.2",
+      port: 4000,
+    });
+    expect(parseEndpoint("tls://[::1]:1")).toEqual({ scheme: "tls", host: "::1", port: 1 });
+    expect(formatEndpoint("::1", 5)).toBe("tls://[::1]:5");
+    expect(formatEndpoint("10.77.0.1", 5, "tcp")).toBe("tcp://10.77.0.1:5");
     for (const bad of [
       "tcp://example.com:1",
       "tcp://1.2.3.4:0",
@@ -62,14 +69,49 @@ describe("frames", () => {
   it("a request gets its reply over 127.0.0.1; garbage and oversize requests are dropped", async () => {
     const server = new FrameServer(async (f) => ({ echo: f }), { maxFrame: 1024 });
     const port = await server.listen("127.0.0.1", 0);
-    const ep = formatEndpoint("127.0.0.1", port);
+    const ep = formatEndpoint("127.0.0.1", port, "tcp");
     try {
       expect(await requestFrame(ep, { hi: 1 })).toEqual({ echo: { hi: 1 } });
       await expect(requestFrame(ep, { big: "x".repeat(2000) })).rejects.toMatchObject({
         code: "Unreachable",
       });
       await expect(
-        requestFrame(formatEndpoint("127.0.0.1", 1), {}, { timeoutMs: 2000 }),
+        requestFrame(formatEndpoint("127.0.0.1", 1, "tcp"), {}, { timeoutMs: 2000 }),
+      ).rejects.toBeInstanceOf(CollabError);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("TLS endpoints", () => {
+  it("reach the person whose key is pinned, and nobody else", async () => {
+    const [bob, alice, mallory] = await Promise.all([
+      createPerson("Bob"),
+      createPerson("Alice"),
+      createPerson("Mallory"),
+    ]);
+    const ident = (p: Person) => ({
+      cert: p.identity.certificatePem,
+      key: p.identity.privateKeyPem,
+    });
+    const server = new FrameServer(async (f) => ({ echo: f }), { tls: ident(bob) });
+    const port = await server.listen("127.0.0.1", 0);
+    const ep = formatEndpoint("127.0.0.1", port);
+    try {
+      const reply = await requestFrame(
+        ep,
+        { hi: 1 },
+        { tls: { identity: ident(alice), expectedPin: bob.pin } },
+      );
+      expect(reply).toEqual({ echo: { hi: 1 } });
+      await expect(
+        requestFrame(ep, { hi: 1 }, { tls: { identity: ident(alice), expectedPin: mallory.pin } }),
+      ).rejects.toMatchObject({ code: "Untrusted" });
+      await expect(requestFrame(ep, {})).rejects.toMatchObject({ code: "InvalidArgument" });
+      // A plain-TCP client gets nothing from a TLS endpoint.
+      await expect(
+        requestFrame(formatEndpoint("127.0.0.1", port, "tcp"), {}, { timeoutMs: 3000 }),
       ).rejects.toBeInstanceOf(CollabError);
     } finally {
       await server.close();
