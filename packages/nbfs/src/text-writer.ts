@@ -94,6 +94,7 @@ export class TextXmlWriter implements TextXmlWriterApi {
   private attrParts: string[] = [];
   private attrIsXmlns = false;
   private attrXmlnsPrefix = "";
+  private b64Trail: number[] = [];
   private elementPrefix = "";
   // Prefixes used in this start tag that must be bound before it closes.
   private readonly prefixChecks: string[] = [];
@@ -111,6 +112,7 @@ export class TextXmlWriter implements TextXmlWriterApi {
 
   writeStartElement(prefix: string, localName: XmlName, ns?: XmlName): void {
     this.check();
+    this.flushBase64();
     if (this.state !== State.Content) this.closeStart(false);
     const local = nameValue(localName);
     if (local === "") throw new NbfsError("invalid-name", "element local name is empty");
@@ -126,6 +128,7 @@ export class TextXmlWriter implements TextXmlWriterApi {
   writeEndElement(): void {
     this.check();
     if (this.open.length === 0) throw new NbfsError("invalid-state", "no open element to end");
+    this.flushBase64();
     if (this.state === State.Attribute) this.writeEndAttribute();
     const e = this.open.pop()!;
     if (this.state === State.StartElement) {
@@ -176,6 +179,7 @@ export class TextXmlWriter implements TextXmlWriterApi {
   writeEndAttribute(): void {
     this.check();
     if (this.state !== State.Attribute) throw new NbfsError("invalid-state", "no open attribute");
+    this.flushBase64();
     this.state = State.StartElement;
     const value = this.attrParts.join("");
     this.attrParts.length = 0;
@@ -202,6 +206,7 @@ export class TextXmlWriter implements TextXmlWriterApi {
     this.check();
     if (this.state === State.Attribute)
       throw new NbfsError("invalid-state", "comment inside an attribute");
+    this.flushBase64();
     if (this.state === State.StartElement) this.closeStart(false);
     if (text.includes("--") || text.endsWith("-")) {
       throw new NbfsError("invalid-value", 'a comment cannot contain "--" or end with "-"');
@@ -225,8 +230,9 @@ export class TextXmlWriter implements TextXmlWriterApi {
 
   // ---- typed content ---------------------------------------------------
 
-  private text(s: string): void {
+  private text(s: string, base64 = false): void {
     this.check();
+    if (!base64 && s.length > 0) this.flushBase64();
     if (this.state === State.Attribute) {
       this.attrParts.push(s);
       return;
@@ -286,7 +292,36 @@ export class TextXmlWriter implements TextXmlWriterApi {
     this.text(isGuidString(bare) ? `urn:uuid:${bare.toLowerCase()}` : value);
   }
   writeBase64(value: Uint8Array): void {
-    this.text(toBase64(value));
+    // As XmlBaseWriter.WriteBase64: whole 3-byte groups now, the 0–2 bytes
+    // left over with the next base64 or at the next node (then padded).
+    let count = value.length;
+    if (count === 0) return;
+    let off = 0;
+    const trail = this.b64Trail;
+    while (trail.length > 0 && trail.length < 3 && count > 0) {
+      trail.push(value[off++]!);
+      count--;
+    }
+    const total = trail.length + count;
+    const actual = total - (total % 3);
+    if (actual >= 3) {
+      const bytes = new Uint8Array(actual);
+      bytes.set(trail, 0);
+      bytes.set(value.subarray(off, off + actual - trail.length), trail.length);
+      const rest = total - actual;
+      this.b64Trail = Array.from(value.subarray(off + count - rest, off + count));
+      this.text(toBase64(bytes), true);
+    } else {
+      for (let i = 0; i < count; i++) trail.push(value[off + i]!);
+      this.check();
+    }
+  }
+
+  private flushBase64(): void {
+    if (this.b64Trail.length === 0) return;
+    const bytes = Uint8Array.from(this.b64Trail);
+    this.b64Trail = [];
+    this.text(toBase64(bytes), true);
   }
   writeQName(prefix: string, localName: XmlName): void {
     const local = nameValue(localName);

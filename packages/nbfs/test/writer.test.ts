@@ -352,3 +352,17 @@ describe("fusion follows .NET's 512-byte buffer", () => {
     ).toBe(`40 01 61 a0 fe 01 ${xs(510, "07")} 9f 03 07 01 02`);
   });
 });
+
+describe("TextXmlWriter base64 grouping (as Mono's text writer)", () => {
+  it("joins calls in whole 3-byte groups and pads only at the next node", () => {
+    const t = new TextXmlWriter();
+    t.writeStartElement("", "a");
+    t.writeBase64(Uint8Array.of(1, 2));
+    t.writeBase64(Uint8Array.of(3, 4));
+    t.writeString("");
+    t.writeBase64(Uint8Array.of(5));
+    t.writeEndElement();
+    // One stream "AQIDBAU=": [1,2,3] then [4,5] padded.
+    expect(t.toString()).toBe("<a>AQIDBAU=</a>");
+  });
+});

@@ -5,7 +5,8 @@ using System.Xml;
 class P {
   static string Dec(string b64) { return Encoding.UTF8.GetString(Convert.FromBase64String(b64)); }
   static readonly string[] Words = { "Envelope", "Header", "Body", "urn:d", "urn:p", "mustUnderstand", "Action", "http://www.w3.org/2005/08/addressing", "item" };
-  static void Main() {
+  static void Main(string[] args) {
+    bool text = args.Length > 0 && args[0] == "text";
     var dict = new XmlDictionary();
     var ds = new XmlDictionaryString[Words.Length];
     for (int i = 0; i < Words.Length; i++) ds[i] = dict.Add(Words[i]);
@@ -13,8 +14,8 @@ class P {
     MemoryStream ms = null; XmlDictionaryWriter w = null;
     var output = new StringBuilder();
     while ((line = Console.ReadLine()) != null) {
-      if (line == "BEGIN") { ms = new MemoryStream(); w = XmlDictionaryWriter.CreateBinaryWriter(ms, dict, null, false); continue; }
-      if (line == "END") { w.Flush(); output.AppendLine(BitConverter.ToString(ms.ToArray()).Replace("-", " ").ToLowerInvariant()); continue; }
+      if (line == "BEGIN") { ms = new MemoryStream(); w = text ? XmlDictionaryWriter.CreateTextWriter(ms, new UTF8Encoding(false), false) : XmlDictionaryWriter.CreateBinaryWriter(ms, dict, null, false); continue; }
+      if (line == "END") { w.Flush(); output.AppendLine(text ? Convert.ToBase64String(ms.ToArray()) : BitConverter.ToString(ms.ToArray()).Replace("-", " ").ToLowerInvariant()); continue; }
       var p = line.Split(' ');
       switch (p[0]) {
         case "S": w.WriteStartElement(Dec(p[1]), Dec(p[2]), p[3] == "-" ? null : Dec(p[3])); break;

@@ -5,7 +5,9 @@
 //        pnpm exec tsup && SEED=1 DOCS=1500 node scripts/mono-crosscheck/crosscheck.mjs
 const EXE = process.env.EXE ?? "/tmp/nbfs-writer-script.exe";
 import { execFileSync } from "node:child_process";
-import { BinaryXmlWriter } from "../../dist/index.js";
+import { BinaryXmlWriter, TextXmlWriter } from "../../dist/index.js";
+// TEXT=1 compares the text writers instead (XmlDictionaryWriter.CreateTextWriter).
+const TEXT = process.env.TEXT === "1";
 const toHex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
 
 const b64 = (s) => Buffer.from(s, "utf8").toString("base64");
@@ -90,7 +92,7 @@ function gen(d) {
   return lines;
 }
 function ours(lines) {
-  const w = new BinaryXmlWriter({ dictionary: DICT });
+  const w = TEXT ? new TextXmlWriter() : new BinaryXmlWriter({ dictionary: DICT });
   for (const l of lines) {
     const p = l.split(" ");
     switch (p[0]) {
@@ -132,11 +134,11 @@ function ours(lines) {
         break;
     }
   }
-  return toHex(w.toBytes());
+  return TEXT ? Buffer.from(w.toString(), "utf8").toString("base64") : toHex(w.toBytes());
 }
 function mono(docs) {
   const input = docs.map((d) => ["BEGIN", ...d, "END"].join("\n")).join("\n");
-  return execFileSync("mono", [EXE], {
+  return execFileSync("mono", TEXT ? [EXE, "text"] : [EXE], {
     input: `${input}\n`,
     maxBuffer: 1 << 28,
   })
@@ -179,8 +181,9 @@ function mono(docs) {
         )
         .join(" | "),
     );
-    const a = ours(cur).split(" ");
-    const b = mono([cur])[0].split(" ");
+    const dec = (x) => (TEXT ? Buffer.from(x, "base64").toString("utf8").split("") : x.split(" "));
+    const a = dec(ours(cur));
+    const b = dec(mono([cur])[0]);
     let j = 0;
     while (j < a.length && a[j] === b[j]) j++;
     console.log(
