@@ -129,7 +129,11 @@ export interface XmlReader {
   /** Advances to the next node; false at end of document. */
   read(): boolean;
   readonly nodeType: XmlNodeType;
-  /** Element depth: 0 outside the root; the root element and its end are at depth 1 (content of the root is at 1 too for text). */
+  /**
+   * Nesting depth: an element and its end element are at the number of
+   * elements open including itself (the root at 1); text and comments at the
+   * number of elements around them (text in the root at 1; outside it, 0).
+   */
   readonly depth: number;
   readonly prefix: string;
   readonly localName: string;
@@ -171,7 +175,7 @@ export interface XmlWriter {
   /**
    * Starts an element. With `ns` given, the prefix is bound to it (an xmlns
    * declaration is emitted if the binding is not already in scope); without
-   * it the prefix must already be in scope (or be "").
+   * it the prefix must be in scope by the end of the start tag (or be "").
    */
   writeStartElement(prefix: string, localName: XmlName, ns?: XmlName): void;
   writeEndElement(): void;
