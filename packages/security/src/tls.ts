@@ -56,10 +56,15 @@ export function peerTlsServerOptions(
 ): PeerTlsServerOptions | undefined {
   if (security.mode === "none") return undefined;
   const creds = identityTlsCredentials(security.identity);
-  const ca = security.mode === "certificate" ? security.validator.rootsPem : undefined;
+  // No `ca` here, on purpose: once OpenSSL has verified a client chain
+  // itself, Node 24 stops exposing the client's intermediates through
+  // getPeerCertificate(true), and CertificateValidator could no longer build
+  // the path. The server asks for a client certificate and lets
+  // authorizePeerCertificate() — which every certificate-mode link must pass
+  // before any Peer Channel message — decide, the same check the stand-alone
+  // TLSSocket of the NMF upgrade path relies on anyway.
   const base = {
     ...creds,
-    ...(ca && ca.length > 0 ? { ca } : {}),
     minVersion: tuning.minVersion ?? "TLSv1.2",
     ...(tuning.maxVersion ? { maxVersion: tuning.maxVersion } : {}),
     secureOptions: NO_RENEGOTIATION,
@@ -68,10 +73,9 @@ export function peerTlsServerOptions(
     ...base,
     secureContext: tls.createSecureContext(base),
     requestCert: true,
-    // Password mode: Windows sets certificate validation to None; the token
-    // is the only authentication. Certificate mode: let OpenSSL enforce the
-    // roots too, when there are roots; authorizePeerCertificate() always runs.
-    rejectUnauthorized: security.mode === "certificate" && (ca?.length ?? 0) > 0,
+    // Password mode: Windows sets certificate validation to None; the token is
+    // the only authentication. Certificate mode: authorizePeerCertificate().
+    rejectUnauthorized: false,
   };
 }
 
