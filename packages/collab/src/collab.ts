@@ -50,6 +50,12 @@ export interface CollabOptions {
   readonly maxFrame?: number;
   /** Deadline of one request to someone, ms (default 10 000). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Who may ask us to host, invite us or subscribe to our presence: `anyone`
+   * whose signature verifies (default), or only `trusted` people — pinned
+   * contacts or certificates that chain to the contact manager's roots.
+   */
+  readonly acceptFrom?: "anyone" | "trusted";
   /** Most invitations awaiting our answer (default 64); more are refused. */
   readonly maxPendingInvitations?: number;
 }
@@ -130,7 +136,7 @@ export class Collab extends EventEmitter implements Messenger {
 
   /** Trust decision for someone, by our contacts (pinned key or CA chain). */
   trust(peer: PeerRef): TrustDecision {
-    return this.opts.contacts?.trust(peer.certificatePem) ?? "untrusted";
+    return this.opts.contacts?.trust(peer.certificatePem, peer.chainPem ?? []) ?? "untrusted";
   }
 
   /**
@@ -261,6 +267,8 @@ export class Collab extends EventEmitter implements Messenger {
   ): { type: MessageType; body: unknown } | undefined {
     switch (msg.type) {
       case "presence-subscribe":
+        this.gate(msg.from);
+        return this.presence.handle(msg, remote);
       case "presence-unsubscribe":
       case "presence-status":
         return this.presence.handle(msg, remote);
@@ -269,7 +277,7 @@ export class Collab extends EventEmitter implements Messenger {
         const message = typeof b?.message === "string" ? b.message.slice(0, 1024) : "";
         const request: HostRequest = {
           from: msg.from,
-          trust: this.trust(msg.from),
+          trust: this.gate(msg.from),
           applicationId: checkApplicationId(b?.applicationId),
           message,
         };
@@ -309,6 +317,15 @@ export class Collab extends EventEmitter implements Messenger {
     }
   }
 
+  /** Trust decision for a sender; refuses untrusted ones when `acceptFrom` is `trusted`. */
+  private gate(from: PeerRef): TrustDecision {
+    const t = this.trust(from);
+    if (t === "untrusted" && this.opts.acceptFrom === "trusted") {
+      throw new CollabError("Untrusted", "only trusted people are accepted here");
+    }
+    return t;
+  }
+
   private findReceived(msg: OpenedMessage): ReceivedInvitation {
     const id = (msg.body as { invitationId?: unknown } | null)?.invitationId;
     const inv = typeof id === "string" ? this.received.get(id) : undefined;
@@ -319,6 +336,7 @@ export class Collab extends EventEmitter implements Messenger {
   }
 
   private onInvite(msg: OpenedMessage): undefined {
+    const trust = this.gate(msg.from);
     const body = parseInvitationBody(msg.body);
     if (body.expires <= Date.now()) throw new CollabError("Expired", "invitation expired");
     // Settled invitations are forgotten so the table stays bounded.
@@ -332,7 +350,7 @@ export class Collab extends EventEmitter implements Messenger {
     if (!app && this.listenerCount("invitation") === 0) {
       throw new CollabError("Refused", `no application ${body.applicationId}`);
     }
-    const inv = new ReceivedInvitation(body, msg.from, this.trust(msg.from), this);
+    const inv = new ReceivedInvitation(body, msg.from, trust, this);
     this.received.set(inv.id, inv);
     // The handler runs after the receipt is acknowledged; its answer is a separate message.
     setImmediate(() => {

@@ -35,6 +35,8 @@ export interface PeerRef {
   readonly endpoints: readonly string[];
   /** SHA-256 SPKI pin of `certificatePem`. */
   readonly pin: string;
+  /** Issuer certificates (PEM, nearest first), for trust by CA chain; usually empty. */
+  readonly chainPem?: readonly string[];
 }
 
 /** Checks a display name: 1–64 characters, no control characters. */

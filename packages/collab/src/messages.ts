@@ -4,6 +4,7 @@ import { CollabError } from "./errors.js";
 import {
   checkCertificate,
   checkDisplayName,
+  MAX_CERTIFICATE_PEM,
   type PeerRef,
   type Person,
   signDocument,
@@ -35,7 +36,13 @@ export interface Envelope {
   readonly kind: "prch-collab-msg";
   readonly v: 1;
   readonly type: MessageType;
-  readonly from: { readonly name: string; readonly cert: string; readonly endpoints: string[] };
+  readonly from: {
+    readonly name: string;
+    readonly cert: string;
+    readonly endpoints: string[];
+    /** Issuer certificates of `cert`, nearest first (at most 4); omitted when self-signed. */
+    readonly chain?: string[];
+  };
   /** Recipient's SPKI pin. */
   readonly to: string;
   /** Sender's clock, ms since the epoch. */
@@ -74,6 +81,7 @@ export function createEnvelope(
       name: person.displayName,
       cert: person.identity.certificatePem,
       endpoints: [...endpoints],
+      chain: person.identity.chainPem.length > 0 ? [...person.identity.chainPem] : undefined,
     },
     to: toPin,
     ts: now,
@@ -156,6 +164,15 @@ export function openEnvelope(raw: unknown, opts: OpenOptions): OpenedMessage {
   const endpoints = checkEndpoints(from.endpoints);
   const pin = checkCertificate(from.cert, opts.now);
   const certificatePem = from.cert as string;
+  const chain = from.chain;
+  if (
+    chain !== undefined &&
+    (!Array.isArray(chain) ||
+      chain.length > 4 ||
+      !chain.every((c) => typeof c === "string" && c.length <= MAX_CERTIFICATE_PEM))
+  ) {
+    throw new CollabError("Malformed", "bad certificate chain");
+  }
   const { sig, ...unsigned } = e;
   if (!verifyDocument(certificatePem, "msg", unsigned, sig as string)) {
     throw new CollabError("BadSignature", "message signature does not match the sender's key");
@@ -171,7 +188,13 @@ export function openEnvelope(raw: unknown, opts: OpenOptions): OpenedMessage {
     type: e.type as MessageType,
     id: e.id,
     re: e.re as string | undefined,
-    from: { displayName, certificatePem, endpoints, pin },
+    from: {
+      displayName,
+      certificatePem,
+      endpoints,
+      pin,
+      chainPem: (chain as string[] | undefined) ?? [],
+    },
     body: e.body,
   };
 }

@@ -1,7 +1,8 @@
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ReceivedMessage } from "@prch/node";
+import { CertificateValidator, createMeshCa, issueNodeCertificate } from "@prch/security";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Collab,
@@ -11,6 +12,7 @@ import {
   createEnvelope,
   createPerson,
   type HostRequest,
+  personFromIdentity,
   type PeerRef,
   type PresenceStatus,
   type ReceivedInvitation,
@@ -254,6 +256,55 @@ describe("plain TCP endpoints (tls: false)", () => {
       expect(x.presence.subscriberList().map((p) => p.displayName)).toEqual(["Y"]);
     } finally {
       await Promise.all([x.close(), y.close()]);
+    }
+  });
+});
+
+describe("acceptFrom: trusted", () => {
+  it("accepts pinned contacts and CA-issued people, refuses strangers", async () => {
+    const ca = await createMeshCa();
+    const validator = new CertificateValidator({ roots: [ca.certificatePem] });
+    const dir = await mkdtemp(join(tmpdir(), "prch-collab-trust-"));
+    const contacts = await ContactManager.open({ path: join(dir, "c.json"), validator });
+    const pinnedPerson = await createPerson("Pinned");
+    await contacts.importCard(createContactCard(pinnedPerson, []));
+    const caPerson = personFromIdentity(
+      "Issued",
+      await issueNodeCertificate(ca, { subject: "CN=issued" }),
+    );
+    const host = await Collab.start({
+      person: await createPerson("Strict"),
+      nearMe: false,
+      contacts,
+      acceptFrom: "trusted",
+    });
+    const others = await Promise.all(
+      [pinnedPerson, caPerson, await createPerson("Stranger")].map((person) =>
+        Collab.start({ person, nearMe: false }),
+      ),
+    );
+    const got: HostRequest[] = [];
+    host.on("hostRequest", (r: HostRequest) => got.push(r));
+    const hostRef: PeerRef = {
+      ...host.person,
+      certificatePem: host.person.identity.certificatePem,
+      endpoints: host.endpoints,
+    };
+    try {
+      const [pinned, issued, stranger] = others as [Collab, Collab, Collab];
+      await pinned.requestHost(hostRef, APP, "p");
+      await issued.requestHost(hostRef, APP, "i");
+      await expect(stranger.requestHost(hostRef, APP, "s")).rejects.toMatchObject({
+        code: "Refused",
+      });
+      await expect(stranger.presence.subscribe(hostRef)).rejects.toMatchObject({ code: "Refused" });
+      expect(got.map((r) => `${r.from.displayName}:${r.trust}`)).toEqual([
+        "Pinned:pinned",
+        "Issued:chain",
+      ]);
+    } finally {
+      await Promise.all([host, ...others].map((c) => c.close()));
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
