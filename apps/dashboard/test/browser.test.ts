@@ -88,6 +88,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
         meshName: "browser",
         nodes: 5,
         config: { maintenanceIntervalMs: 2000, maintenanceRetryMs: 300 },
+        openTimeoutMs: 60_000,
       });
       dash = await startDashboard({
         meshName: "browser",
@@ -113,7 +114,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
       page = context.pages()[0] ?? (await context.newPage());
       page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
       await page.goto(dash.url);
-    }, 90_000);
+    }, 180_000);
 
     afterAll(async () => {
       await context?.close();
@@ -133,7 +134,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
             locals.map((n) => n.id),
           )
         );
-      }, 30_000);
+      }, 60_000);
       const g = await graph(page);
       expect(ok, JSON.stringify(g)).toBe(true);
       expect(g.nodes.map((n) => n.label).sort()).toEqual(["alice", "bob", "carol", "dave", "erin"]);
@@ -141,7 +142,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
       expect(await page.locator("#nodes tbody tr").count()).toBe(5);
       expect(await page.locator("#conn").textContent()).toBe("live");
       // The resolver panel lists the five registrations, each matched to its node.
-      await until(async () => (await page.locator("#registrations li.live").count()) === 5, 10_000);
+      await until(async () => (await page.locator("#registrations li.live").count()) === 5, 30_000);
       expect(await page.locator("#registrations li.live").count()).toBe(5);
       expect(await page.locator("#log li.join").count()).toBe(5);
       await page.waitForTimeout(1500); // let the layout animation settle for the picture
@@ -153,7 +154,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
       await page.fill("#burst-count", "25");
       await page.click("#burst");
       // Every node but the sender delivers each of the 25 messages once.
-      const ok = await until(async () => (await received(page)) >= before + 4 * 25, 30_000);
+      const ok = await until(async () => (await received(page)) >= before + 4 * 25, 60_000);
       expect(ok, `messagesIn total ${await received(page)}, was ${before}`).toBe(true);
       expect(await page.locator("#status").textContent()).toMatch(/sent 25 messages/);
       expect(await page.locator("#log li.control").count()).toBeGreaterThanOrEqual(1);
@@ -171,7 +172,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
       const gone = await until(async () => {
         const g = await graph(page);
         return !g.nodes.some((n) => n.id === victim.id);
-      }, 15_000);
+      }, 30_000);
       expect(gone).toBe(true);
       const survivors = g0.nodes.filter((n) => n.id !== victim.id).map((n) => n.id);
       // Re-formed: the survivors are one mesh again, and each is back to the links it had, up
@@ -187,7 +188,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
       const healed = await until(async () => {
         const g = await graph(page);
         return connectedMesh(g, survivors) && restored(g);
-      }, 30_000);
+      }, 60_000);
       const g = await graph(page);
       expect(healed, JSON.stringify(g)).toBe(true);
       expect(g.nodes.filter((n) => n.kind === "local").length).toBe(4);
@@ -204,7 +205,7 @@ describe.skipIf(!haveChromium || process.env.PRCH_UNIT_ONLY === "1")(
       await page.click("#add");
       const ok = await until(
         async () => (await graph(page)).nodes.filter((n) => n.kind === "local").length === 5,
-        30_000,
+        60_000,
       );
       expect(ok).toBe(true);
       expect((await graph(page)).nodes.map((n) => n.label)).toContain("frank");

@@ -159,7 +159,7 @@ describe("SSE stream over nodes of this process", () => {
     const formed = await until(() => {
       const s = latest(c);
       return locals(s).length === 3 && locals(s).every((n) => n.online) && s!.links.length >= 2;
-    }, 20_000);
+    }, 40_000);
     expect(formed, JSON.stringify(latest(c))).toBe(true);
     // Link lines name both ends, also the links that formed while a node was being attached.
     const ups = (c.of("log") as EventEntry[]).filter((e) => e.kind === "link-up");
@@ -241,9 +241,10 @@ describe("control endpoints of the demo", () => {
       nodes: 2,
       maxNodes: 3,
       config: { maintenanceRetryMs: 300 },
+      openTimeoutMs: 60_000,
     });
     dash = await startDashboard({ meshName: "ctl", observatory, controls: demo });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await dash?.close();
     await demo?.close();
@@ -264,7 +265,7 @@ describe("control endpoints of the demo", () => {
     // The quota: no fourth node.
     expect((await post(`${dash.url}api/nodes`)).status).toBe(503);
 
-    await until(async () => locals((await state()).state).every((n) => n.online), 20_000);
+    await until(async () => locals((await state()).state).every((n) => n.online), 40_000);
     const burst = await post(`${dash.url}api/burst`, { count: 15 });
     expect(burst.status).toBe(200);
     const from = burst.json().from as string;
@@ -273,7 +274,7 @@ describe("control endpoints of the demo", () => {
       return locals(s)
         .filter((n) => n.label !== from)
         .every((n) => (n.counters?.messagesIn ?? 0) >= 15);
-    }, 20_000);
+    }, 40_000);
     expect(delivered).toBe(true);
     expect(locals((await state()).state).find((n) => n.label === from)?.counters?.messagesOut).toBe(
       15,
@@ -341,7 +342,7 @@ describe("prch-dashboard --mesh (a process observing a mesh)", () => {
     proc.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
     proc.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
     try {
-      expect(await until(() => /dashboard: http:\/\/127\.0\.0\.1:\d+\//.test(out), 20_000)).toBe(
+      expect(await until(() => /dashboard: http:\/\/127\.0\.0\.1:\d+\//.test(out), 40_000)).toBe(
         true,
       );
       const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1]!;
@@ -349,7 +350,7 @@ describe("prch-dashboard --mesh (a process observing a mesh)", () => {
       const seen = await until(async () => {
         const s = (await http(`${url}api/state`)).json().state as DashboardState;
         return s.links.some((l) => (l.a === peerId || l.b === peerId) && l.state === "Connected");
-      }, 20_000);
+      }, 40_000);
       expect(seen, out).toBe(true);
       const s = (await http(`${url}api/state`)).json().state as DashboardState;
       expect(s.mode).toBe("observer");
