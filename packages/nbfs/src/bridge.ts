@@ -96,13 +96,18 @@ function isWhitespace(s: string): boolean {
 export interface BinaryToTextOptions extends BinaryReaderOptions, CopyOptions {
   /** Put xmlns attributes after the other attributes (.NET order) instead of where the binary had them. */
   readonly deferNamespaceDeclarations?: boolean;
+  /** Write empty elements as `<a></a>` (default true, as .NET renders binary) or `<a/>`. */
+  readonly fullEndElements?: boolean;
 }
 
 /** Decodes a binary document to XML text, rendering typed values as .NET does. */
 export function binaryToText(bytes: Uint8Array, options: BinaryToTextOptions = {}): string {
   const reader = new BinaryXmlReader(bytes, options);
+  // Like .NET rendering a binary message (XmlBinaryReader never reports an
+  // empty element), empty elements come out as <a></a> unless asked otherwise.
   const writer = new TextXmlWriter({
     deferNamespaceDeclarations: options.deferNamespaceDeclarations ?? false,
+    fullEndElements: options.fullEndElements ?? true,
   });
   copyNodes(reader, writer, options);
   return writer.toString();

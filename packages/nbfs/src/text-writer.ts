@@ -99,14 +99,19 @@ export class TextXmlWriter implements TextXmlWriterApi {
   // Prefixes used in this start tag that must be bound before it closes.
   private readonly prefixChecks: string[] = [];
   private readonly defer: boolean;
+  private readonly fullEnd: boolean;
 
   /**
    * @param options.deferNamespaceDeclarations True (default): xmlns
    *   attributes follow the element's other attributes, as .NET writes them;
    *   false: they appear where they are declared.
+   * @param options.fullEndElements Write empty elements as `<a></a>` instead
+   *   of `<a/>` (what .NET produces when it renders a binary document, whose
+   *   reader never reports empty elements).
    */
-  constructor(options: { deferNamespaceDeclarations?: boolean } = {}) {
+  constructor(options: { deferNamespaceDeclarations?: boolean; fullEndElements?: boolean } = {}) {
     this.defer = options.deferNamespaceDeclarations ?? true;
+    this.fullEnd = options.fullEndElements ?? false;
   }
   private finished = false;
 
@@ -131,9 +136,10 @@ export class TextXmlWriter implements TextXmlWriterApi {
     this.flushBase64();
     if (this.state === State.Attribute) this.writeEndAttribute();
     const e = this.open.pop()!;
-    if (this.state === State.StartElement) {
+    if (this.state === State.StartElement && !this.fullEnd) {
       this.closeStart(true);
     } else {
+      if (this.state === State.StartElement) this.closeStart(false);
       this.parts.push(`</${e.name}>`);
     }
     this.nsLen = e.nsMark;

@@ -66,7 +66,7 @@ describe("prch-nbfs CLI", () => {
 
   it("--nbfx shows dictionary ids as strN", () => {
     const r = run(["decode", "--nbfx", "--hex"], "42 0E 01");
-    expect(r.stdout.toString("utf8").trim()).toBe("<str14/>");
+    expect(r.stdout.toString("utf8").trim()).toBe("<str14></str14>");
   });
 
   it("malformed input: one line on stderr with the offset, exit code 2", () => {

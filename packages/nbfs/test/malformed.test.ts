@@ -126,7 +126,7 @@ describe("malformed documents give NbfsError with the byte offset", () => {
 
   it("a child may redeclare its parent's prefix; xmlns and xml cannot be rebound", () => {
     expect(decode(hex("40 01 61 09 01 70 01 78 40 01 62 09 01 70 01 79 01 01"))).toBe(
-      '<a xmlns:p="x"><b xmlns:p="y"/></a>',
+      '<a xmlns:p="x"><b xmlns:p="y"></b></a>',
     );
     expectError("40 01 61 09 05 78 6D 6C 6E 73 01 78 01", "invalid-value");
     expectError("40 01 61 09 03 78 6D 6C 01 78 01", "invalid-value");

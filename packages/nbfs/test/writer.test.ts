@@ -134,7 +134,7 @@ describe("BinaryXmlWriter record choice", () => {
     w.writeEndElement();
     w.writeEndElement();
     expect(binaryToText(w.toBytes())).toBe(
-      '<p:a i:nil="true" xmlns:p="urn:p" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><p:b/></p:a>',
+      '<p:a i:nil="true" xmlns:p="urn:p" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><p:b></p:b></p:a>',
     );
   });
 });

@@ -5,8 +5,30 @@ using System.Xml;
 class P {
   static string Dec(string b64) { return Encoding.UTF8.GetString(Convert.FromBase64String(b64)); }
   static readonly string[] Words = { "Envelope", "Header", "Body", "urn:d", "urn:p", "mustUnderstand", "Action", "http://www.w3.org/2005/08/addressing", "item" };
+  // Reads hex documents, one per line, and prints each as XML text (base64),
+  // as XmlDictionaryReader + WriteNode render it.
+  static void Decode() {
+    var dict = new XmlDictionary();
+    foreach (var word in Words) dict.Add(word);
+    string line;
+    var output = new StringBuilder();
+    while ((line = Console.ReadLine()) != null) {
+      var parts = line.Split(' ');
+      var bytes = new byte[parts.Length];
+      for (int i = 0; i < parts.Length; i++) bytes[i] = Convert.ToByte(parts[i], 16);
+      var r = XmlDictionaryReader.CreateBinaryReader(bytes, 0, bytes.Length, dict, XmlDictionaryReaderQuotas.Max);
+      var ms = new MemoryStream();
+      var w = XmlDictionaryWriter.CreateTextWriter(ms, new UTF8Encoding(false), false);
+      while (!r.EOF) w.WriteNode(r, true);
+      w.Flush();
+      output.AppendLine(Convert.ToBase64String(ms.ToArray()));
+    }
+    Console.Write(output.ToString());
+  }
+
   static void Main(string[] args) {
     bool text = args.Length > 0 && args[0] == "text";
+    if (args.Length > 0 && args[0] == "decode") { Decode(); return; }
     var dict = new XmlDictionary();
     var ds = new XmlDictionaryString[Words.Length];
     for (int i = 0; i < Words.Length; i++) ds[i] = dict.Add(Words[i]);
