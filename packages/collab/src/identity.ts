@@ -197,21 +197,38 @@ export function verifyDocument(
   }
 }
 
+// Parsed certificates (validity window and pin), by PEM text: announcements and
+// messages repeat the same few certificates, and parsing costs ~0.5 ms each.
+const certCache = new Map<string, { from: number; to: number; pin: string }>();
+
 /** Checks that a certificate parses and is valid at `now`; returns its pin. */
 export function checkCertificate(certificatePem: unknown, now: number): string {
   if (typeof certificatePem !== "string" || certificatePem.length > MAX_CERTIFICATE_PEM) {
     throw new CollabError("Malformed", "certificate missing or too large");
   }
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certificatePem);
-  } catch (e) {
-    throw new CollabError("Malformed", "not a certificate", { cause: e });
+  let entry = certCache.get(certificatePem);
+  if (!entry) {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(certificatePem);
+    } catch (e) {
+      throw new CollabError("Malformed", "not a certificate", { cause: e });
+    }
+    entry = {
+      from: Date.parse(cert.validFrom),
+      to: Date.parse(cert.validTo),
+      pin: pinOf(certificatePem),
+    };
+    if (certCache.size >= KEY_CACHE_MAX) {
+      const first = certCache.keys().next();
+      if (!first.done) certCache.delete(first.value);
+    }
+    certCache.set(certificatePem, entry);
   }
-  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
+  if (!(now >= entry.from && now <= entry.to)) {
     throw new CollabError("Expired", "certificate is not valid now");
   }
-  return pinOf(certificatePem);
+  return entry.pin;
 }
 
 /** True when a public key PEM/cert key exists; used to reject keys that are not RSA for sealing. */
