@@ -59,6 +59,10 @@ interface ElementStart {
  * static dictionary and optional MC-NBFSE session strings). Every defect in
  * the input surfaces as {@link NbfsError} carrying the byte offset.
  *
+ * The reader views `bytes` without copying and builds text values on first
+ * access, so leave the bytes unchanged while reading. Base64 values are
+ * copies.
+ *
  * @example
  * ```ts
  * const r = new BinaryXmlReader(bytes);
