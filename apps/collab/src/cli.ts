@@ -124,12 +124,23 @@ export class CollabCli {
     node.on("neighborAdded", () => this.out("neighbor-added"));
   }
 
+  /**
+   * Finds someone by display name. Names are self-chosen, so a contact (whose
+   * key we pinned) wins over people nearby, and two nearby people with the
+   * same name are refused as ambiguous rather than picking one.
+   */
   private find(name: string): PeerRef | undefined {
     const lower = name.toLowerCase();
-    return (
-      this.collab.nearby().find((p) => p.displayName.toLowerCase() === lower) ??
-      this.contacts?.list().find((c) => c.displayName.toLowerCase() === lower)
-    );
+    const contact = this.contacts?.list().find((c) => c.displayName.toLowerCase() === lower);
+    if (contact) {
+      // Prefer the endpoints announced nearby right now, if the same key is here.
+      return this.collab.nearby().find((p) => p.pin === contact.pin) ?? contact;
+    }
+    const near = this.collab.nearby().filter((p) => p.displayName.toLowerCase() === lower);
+    if (near.length > 1) {
+      throw new CollabError("InvalidArgument", `${near.length} people nearby are called ${name}`);
+    }
+    return near[0];
   }
 
   /** Runs one command line. Returns false on `quit`. */
