@@ -1,11 +1,9 @@
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../../tsup.shared.js";
 
-// @prch/* workspace packages are bundled in so `pnpm bench:mesh` runs without
-// building them first; the libp2p packages stay external (node_modules).
+// Workspace packages stay external and load from their builds (the root
+// `pnpm bench:mesh` builds them first): bundling @prch/security would drag its
+// CommonJS dependencies into this ESM bundle, where their require() fails.
 export default defineConfig(
-  packageBuild(
-    { index: "src/index.ts", cli: "src/cli.ts", worker: "src/worker.ts" },
-    { noExternal: [/^@prch\//] },
-  ),
+  packageBuild({ index: "src/index.ts", cli: "src/cli.ts", worker: "src/worker.ts" }),
 );

@@ -1,13 +1,11 @@
 import type { MeshImpl, UnavailableImpl } from "./impl.js";
 import { floodsubImpl, gossipsubImpl } from "./libp2p.js";
+import { prchNoneImpl, prchPasswordImpl } from "./prch.js";
 
-/**
- * Every name `--impl` accepts, in the order they run. prch plugs in here: replace
- * the two placeholders with `MeshImpl`s built on `@prch/node` once it exists.
- */
+/** Every name `--impl` accepts, in the order they run. */
 export const IMPLEMENTATIONS: readonly (MeshImpl | UnavailableImpl)[] = [
-  { name: "prch-none", unavailable: "not built yet" },
-  { name: "prch-password", unavailable: "not built yet" },
+  prchNoneImpl,
+  prchPasswordImpl,
   floodsubImpl,
   gossipsubImpl,
 ];
