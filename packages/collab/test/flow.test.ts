@@ -18,6 +18,7 @@ import {
   type ReceivedInvitation,
   requestFrame,
   type SessionCredentials,
+  sealCredentials,
 } from "../src/index.js";
 import { randomPort, until } from "./support.js";
 
@@ -192,6 +193,39 @@ describe("the session flow over 127.0.0.1", () => {
     } finally {
       await session.close();
     }
+  });
+
+  it("credentials sealed for another invitation or another invitee do not open", async () => {
+    const bobRef = peerOf(bob);
+    const carolRef = peerOf(carol);
+    const creds = {
+      sessionId: "s-1",
+      meshName: "m",
+      password: "p",
+      resolver: "net.tcp://127.0.0.1:1/resolver",
+    };
+    const got: ReceivedInvitation[] = [];
+    const other = "prch.test.other";
+    bob.applications.register({ id: other, name: "Other", handler: (inv) => void got.push(inv) });
+    const invite = (invitationId: string, credentials: unknown) =>
+      alice.send(bobRef, "invite", {
+        invitationId,
+        sessionId: "s-1",
+        applicationId: other,
+        message: "m",
+        expires: Date.now() + 60_000,
+        credentials,
+      });
+    // Sealed to Bob, but for a different invitation id (cut and paste).
+    await invite("inv-a", sealCredentials(creds, "inv-b", alice.person, bobRef));
+    // Sealed to Carol's key.
+    await invite("inv-c", sealCredentials(creds, "inv-c", alice.person, carolRef));
+    await until(() => got.length === 2, "two invitations");
+    for (const inv of got) {
+      await expect(inv.accept()).rejects.toMatchObject({ code: "BadSignature" });
+      expect(inv.state).toBe("pending");
+    }
+    bob.applications.unregister(other);
   });
 
   it("a forged invitation (Alice's certificate, someone else's key) is ignored", async () => {

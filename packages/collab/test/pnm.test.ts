@@ -1,4 +1,5 @@
 import * as dgram from "node:dgram";
+import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createAnnouncement,
@@ -144,6 +145,56 @@ describe("People Near Me over multicast on 127.0.0.1", () => {
     expect(r.malformed).toBeLessThanOrEqual(6);
     expect(r.malformed).toBeGreaterThanOrEqual(1);
     expect(r.rate).toBeGreaterThanOrEqual(4);
+  });
+
+  it("never accepts a signed announcement with any one field changed", async () => {
+    const port = randomPort();
+    const a = new PeopleNearMe({
+      person: alice,
+      endpoints: [],
+      group: GROUP,
+      port,
+      interface: IFACE,
+      intervalMs: 60_000,
+      maxPerSecond: 10_000,
+      maxPerSourcePerSecond: 10_000,
+    });
+    open.push(a);
+    await a.start();
+    const base = JSON.parse(
+      createAnnouncement(bob, ["tls://127.0.0.1:9"], Date.now(), 30_000).toString(),
+    );
+    const fields = ["kind", "v", "name", "cert", "endpoints", "issued", "expires", "bye", "sig"];
+    const s = dgram.createSocket("udp4");
+    await new Promise<void>((r) => s.bind(0, IFACE, () => r()));
+    s.setMulticastInterface(IFACE);
+    let sent = 0;
+    await until(() => a.statistics.received >= 1, "own announcement");
+    const received0 = a.statistics.received;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...fields),
+          fc.jsonValue({ maxDepth: 2 }),
+          async (field, value) => {
+            if (JSON.stringify(base[field]) === JSON.stringify(value)) return;
+            const mutated = { ...base, [field]: value };
+            sent++;
+            await new Promise((r) => s.send(Buffer.from(JSON.stringify(mutated)), port, GROUP, r));
+            // One at a time: a burst would overflow the socket buffer and lose datagrams.
+            await until(() => a.statistics.received >= received0 + sent, "datagram arrival", 5000);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    } finally {
+      s.close();
+    }
+    const st = a.statistics;
+    const rejected = () => Object.values(st.rejected).reduce((x, y) => x + y, 0);
+    await until(() => rejected() >= sent, "every mutation rejected");
+    expect(st.accepted).toBe(0);
+    expect(a.nearby()).toEqual([]);
   });
 
   it("keeps the table bounded and never goes back to an older announcement", async () => {
