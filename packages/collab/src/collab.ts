@@ -73,7 +73,8 @@ export interface HostRequest {
  * People Near Me, presence, registered applications, invitations and hosted
  * sessions. Events: `hostRequest(HostRequest)`, `invitation(ReceivedInvitation)`
  * (for applications not registered), `sessionStarted(invitation, credentials)`,
- * `warning(error)`.
+ * `contactUpdated(contact)` (a contact announced new endpoints nearby), `rejected(error)` (an
+ * incoming message that did not verify) and `warning(error)`.
  */
 export class Collab extends EventEmitter implements Messenger {
   readonly presence: PresenceService;
@@ -105,6 +106,9 @@ export class Collab extends EventEmitter implements Messenger {
     if (opts.nearMe !== false) {
       c.pnm = new PeopleNearMe({ ...opts.nearMe, person: opts.person, endpoints: c.endpointList });
       c.pnm.on("warning", (e) => c.emit("warning", e));
+      const refresh = (p: NearbyPerson) => c.refreshContact(p);
+      c.pnm.on("appeared", refresh);
+      c.pnm.on("updated", refresh);
       try {
         await c.pnm.start();
       } catch (e) {
@@ -315,6 +319,27 @@ export class Collab extends EventEmitter implements Messenger {
       default:
         throw new CollabError("Refused", `unexpected ${msg.type}`);
     }
+  }
+
+  /**
+   * A contact seen nearby at other endpoints: remember where they are now.
+   * The announcement was signed by the contact's pinned key, so only they
+   * can move their own entry.
+   */
+  private refreshContact(p: NearbyPerson): void {
+    const contacts = this.opts.contacts;
+    const known = contacts?.get(p.pin);
+    if (!contacts || !known) return;
+    if (
+      known.endpoints.length === p.endpoints.length &&
+      known.endpoints.every((e, i) => e === p.endpoints[i])
+    ) {
+      return;
+    }
+    contacts
+      .add({ ...known, endpoints: [...p.endpoints], addedAt: Date.now() })
+      .then(() => this.emit("contactUpdated", contacts.get(p.pin)))
+      .catch((e) => this.emit("warning", e));
   }
 
   /** Trust decision for a sender; refuses untrusted ones when `acceptFrom` is `trusted`. */

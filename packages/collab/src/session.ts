@@ -22,6 +22,8 @@ export interface InvitationStatus {
   readonly state: InvitationState;
   /** Why it failed, for `failed`. */
   readonly error?: string;
+  /** After this time (ms since the epoch) answers are refused. */
+  readonly expires: number;
 }
 
 /** Options of {@link HostedSession.invite}. */
@@ -120,15 +122,16 @@ export class HostedSession extends EventEmitter {
     }
     if (this.invites.size >= 1024) throw new CollabError("QuotaExceeded", "too many invitations");
     const invitationId = randomUUID();
+    const expires = Date.now() + (opts.expiresInMs ?? 5 * 60_000);
     const body = {
       invitationId,
       sessionId: this.id,
       applicationId: this.applicationId,
       message,
-      expires: Date.now() + (opts.expiresInMs ?? 5 * 60_000),
+      expires,
       credentials: sealCredentials(this.credentials, invitationId, this.messenger.person, peer),
     };
-    const status: InvitationStatus = { invitationId, peer, state: "pending" };
+    const status: InvitationStatus = { invitationId, peer, state: "pending", expires };
     this.invites.set(invitationId, status);
     try {
       await this.messenger.send(peer, "invite", body, opts.timeoutMs);
@@ -144,7 +147,7 @@ export class HostedSession extends EventEmitter {
   respond(invitationId: string, from: PeerRef, response: InvitationResponse): boolean {
     const cur = this.invites.get(invitationId);
     if (!cur || cur.peer.pin !== from.pin) throw new CollabError("Refused", "unknown invitation");
-    if (cur.state !== "pending") return false;
+    if (cur.state !== "pending" || Date.now() > cur.expires) return false;
     const next: InvitationStatus = { ...cur, state: response };
     this.invites.set(invitationId, next);
     this.emit("response", next);

@@ -29,13 +29,14 @@ let carol: Collab;
 let dave: Collab;
 const all: Collab[] = [];
 let contactsPath = "";
+let contacts: ContactManager;
 
 beforeAll(async () => {
   const port = randomPort();
   const nearMe = { group: "239.255.80.68", port, interface: "127.0.0.1", intervalMs: 500 };
   const people = await Promise.all(["Alice", "Bob", "Carol", "Dave"].map((n) => createPerson(n)));
   contactsPath = join(tmpdir(), `prch-collab-flow-${port}.json`);
-  const contacts = await ContactManager.open({ path: contactsPath });
+  contacts = await ContactManager.open({ path: contactsPath });
   for (const p of people) all.push(await Collab.start({ person: p, nearMe, contacts }));
   [alice, bob, carol, dave] = all as [Collab, Collab, Collab, Collab];
   // Alice knows Bob from his card: he is pinned; the others are not.
@@ -54,6 +55,20 @@ const peerOf = (c: Collab, viewer: Collab = alice): PeerRef => {
 };
 
 describe("the session flow over 127.0.0.1", () => {
+  it("a contact seen nearby gets its current endpoints", async () => {
+    // Bob's card was imported with his endpoints; make them stale, then wait for his next announcement.
+    const shared = contacts;
+    const c = shared.get(bob.person.pin);
+    if (!c) throw new Error("bob is not a contact");
+    await shared.add({ ...c, endpoints: ["tls://127.0.0.1:1"] });
+    await until(
+      () => shared.get(bob.person.pin)?.endpoints[0] === bob.endpoints[0],
+      "refreshed endpoints",
+    );
+    const onDisk = await ContactManager.open({ path: contactsPath });
+    expect(onDisk.get(bob.person.pin)?.endpoints).toEqual([...bob.endpoints]);
+  });
+
   it("everyone discovers everyone nearby", async () => {
     await until(() => all.every((c) => c.nearby().length === 3), "discovery");
     expect(
@@ -177,6 +192,24 @@ describe("the session flow over 127.0.0.1", () => {
       expect(alice.presence.subscriberList().map((p) => p.displayName)).not.toContain("Mallory");
     } finally {
       await mallory.close();
+    }
+  });
+
+  it("an invitation cannot be answered after it expires", async () => {
+    const got: ReceivedInvitation[] = [];
+    const app = "prch.test.expiry";
+    dave.applications.register({ id: app, name: "Expiry", handler: (inv) => void got.push(inv) });
+    const session = await alice.hostSession(app);
+    try {
+      await session.invite(peerOf(dave), "hurry", { expiresInMs: 300 });
+      await until(() => got.length === 1, "invitation");
+      await new Promise((r) => setTimeout(r, 400));
+      expect(got[0]?.state).toBe("expired");
+      await expect(got[0]?.accept()).rejects.toMatchObject({ code: "Refused" });
+      expect(session.inState("pending")).toHaveLength(1);
+    } finally {
+      await session.close();
+      dave.applications.unregister(app);
     }
   });
 
