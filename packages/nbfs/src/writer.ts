@@ -491,6 +491,13 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       return;
     }
     s = s.toLowerCase();
+    if (s === "00000000-0000-0000-0000-000000000000") {
+      // .NET's UniqueId.IsGuid is false for the all-zero GUID (it marks a
+      // string id internally), so XmlBinaryNodeWriter writes it as text, not
+      // UniqueIdText (checked against Mono in the interop suite).
+      this.writeString(`urn:uuid:${s}`);
+      return;
+    }
     if (this.state === State.Attribute) {
       this.capture({ type: "uniqueid", value: s });
       return;

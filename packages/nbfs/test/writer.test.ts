@@ -124,6 +124,10 @@ describe("BinaryXmlWriter record choice", () => {
       "ad 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff",
     );
     expect(bytesOf((w) => w.writeUniqueId("uuid:not-a-guid;id=1"))).toMatch(/^99 14 75 75/);
+    // .NET's UniqueId.IsGuid is false for the all-zero GUID: it goes out as text.
+    expect(bytesOf((w) => w.writeUniqueId(new Uint8Array(16)))).toBe(
+      `99 2d ${toHex(new TextEncoder().encode("urn:uuid:00000000-0000-0000-0000-000000000000"))}`,
+    );
   });
 
   it("declares namespaces once, after the attributes, and only where needed", () => {

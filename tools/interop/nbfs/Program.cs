@@ -1,0 +1,192 @@
+// A second implementation of .NET Binary XML for the @prch/nbfs interop suite:
+// Mono's XmlDictionaryWriter.CreateBinaryWriter / XmlDictionaryReader.CreateBinaryReader,
+// which run the .NET Framework's XmlBinaryWriter and XmlBinaryReader code.
+//
+// Usage: mono NbfsInterop.exe MODE DICTIONARY_FILE < input > output
+//   DICTIONARY_FILE holds the static dictionary, one base64 UTF-8 string a line;
+//   line i becomes key i, which the binary writer puts on the wire as id 2 × i
+//   (MC-NBFS §2.1: static ids are even).
+// Modes (one document in, one line out; a failing document prints "ERROR <message>"):
+//   ops    — writer calls between BEGIN and END lines (see RunOp); prints the bytes in hex.
+//   text   — one XML document a line (base64 UTF-8); copies it node by node into a binary
+//            writer, naming every name and namespace the dictionary holds by its
+//            XmlDictionaryString, as WCF's own serializers do; prints the bytes in hex.
+//   decode — one binary document a line (hex); prints its XML text rendering (base64 UTF-8)
+//            as XmlDictionaryReader + WriteNode into a text writer produce it.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Xml;
+
+static class NbfsInterop {
+  static XmlDictionary dict = new XmlDictionary();
+  static List<XmlDictionaryString> entries = new List<XmlDictionaryString>();
+
+  static string Utf8(string b64) { return Encoding.UTF8.GetString(Convert.FromBase64String(b64)); }
+  static string B64(byte[] b) { return Convert.ToBase64String(b); }
+  static string Hex(byte[] b) { return BitConverter.ToString(b).Replace("-", " ").ToLowerInvariant(); }
+
+  static byte[] FromHex(string line) {
+    line = line.Trim();
+    if (line.Length == 0) return new byte[0];
+    var parts = line.Split(' ');
+    var bytes = new byte[parts.Length];
+    for (int i = 0; i < parts.Length; i++) bytes[i] = Convert.ToByte(parts[i], 16);
+    return bytes;
+  }
+
+  // Strings outside the static dictionary come from a second dictionary,
+  // which the binary writer does not know, so it writes them inline.
+  static XmlDictionary others = new XmlDictionary();
+
+  static XmlDictionaryString Lookup(string s) {
+    XmlDictionaryString found;
+    return dict.TryLookup(s, out found) ? found : others.Add(s);
+  }
+
+  static int Main(string[] args) {
+    if (args.Length != 2) {
+      Console.Error.WriteLine("usage: NbfsInterop.exe ops|text|decode DICTIONARY_FILE");
+      return 1;
+    }
+    foreach (var line in File.ReadAllLines(args[1])) entries.Add(dict.Add(Utf8(line)));
+    Console.InputEncoding = new UTF8Encoding(false);
+    var output = new StringBuilder();
+    switch (args[0]) {
+      case "ops": Ops(output); break;
+      case "text": Text(output); break;
+      case "decode": Decode(output); break;
+      default: Console.Error.WriteLine("unknown mode " + args[0]); return 1;
+    }
+    Console.Out.Write(output.ToString());
+    Console.Out.Flush();
+    return 0;
+  }
+
+  static void Ops(StringBuilder output) {
+    string line;
+    MemoryStream ms = null;
+    XmlDictionaryWriter w = null;
+    string error = null;
+    while ((line = Console.ReadLine()) != null) {
+      if (line == "BEGIN") {
+        ms = new MemoryStream();
+        w = XmlDictionaryWriter.CreateBinaryWriter(ms, dict, null, false);
+        error = null;
+        continue;
+      }
+      if (line == "END") {
+        if (error == null) {
+          try { w.Flush(); } catch (Exception e) { error = e.GetType().Name + ": " + e.Message; }
+        }
+        output.AppendLine(error == null ? Hex(ms.ToArray()) : "ERROR " + error.Replace('\n', ' '));
+        continue;
+      }
+      if (error != null) continue;
+      try { RunOp(w, line.Split(' ')); } catch (Exception e) { error = e.GetType().Name + ": " + e.Message; }
+    }
+  }
+
+  // One writer call a line; strings are base64 UTF-8, "-" is null, dictionary
+  // strings are given by their key (line number in the dictionary file).
+  static void RunOp(XmlDictionaryWriter w, string[] p) {
+    switch (p[0]) {
+      case "S": w.WriteStartElement(Utf8(p[1]), Utf8(p[2]), p[3] == "-" ? null : Utf8(p[3])); break;
+      case "SD": w.WriteStartElement(Utf8(p[1]), entries[int.Parse(p[2])], entries[int.Parse(p[3])]); break;
+      case "E": w.WriteEndElement(); break;
+      case "A": w.WriteAttributeString(Utf8(p[1]), Utf8(p[2]), p[3] == "-" ? null : Utf8(p[3]), Utf8(p[4])); break;
+      case "AD":
+        w.WriteStartAttribute(Utf8(p[1]), entries[int.Parse(p[2])], entries[int.Parse(p[3])]);
+        w.WriteString(Utf8(p[4]));
+        w.WriteEndAttribute();
+        break;
+      case "X": w.WriteXmlnsAttribute(Utf8(p[1]), Utf8(p[2])); break;
+      case "XD": w.WriteXmlnsAttribute(Utf8(p[1]), entries[int.Parse(p[2])]); break;
+      case "T": w.WriteString(Utf8(p[1])); break;
+      case "TD": w.WriteString(entries[int.Parse(p[1])]); break;
+      case "I": w.WriteValue(int.Parse(p[1])); break;
+      case "L": w.WriteValue(long.Parse(p[1])); break;
+      case "BO": w.WriteValue(p[1] == "1"); break;
+      case "F": w.WriteValue(BitConverter.Int64BitsToDouble(long.Parse(p[1]))); break;
+      case "B": { var b = Convert.FromBase64String(p[1]); w.WriteBase64(b, 0, b.Length); break; }
+      case "G": w.WriteValue(new Guid(p[1])); break;
+      case "U": w.WriteValue(new UniqueId(new Guid(p[1]))); break;
+      case "Q": w.WriteQualifiedName(entries[int.Parse(p[1])], entries[int.Parse(p[2])]); break;
+      case "C": w.WriteComment(Utf8(p[1])); break;
+      default: throw new ArgumentException("unknown op " + p[0]);
+    }
+  }
+
+  static void Text(StringBuilder output) {
+    string line;
+    while ((line = Console.ReadLine()) != null) {
+      try {
+        var settings = new XmlReaderSettings();
+        settings.IgnoreWhitespace = true;
+        settings.DtdProcessing = DtdProcessing.Prohibit;
+        var r = XmlReader.Create(new StringReader(Utf8(line)), settings);
+        var ms = new MemoryStream();
+        var w = XmlDictionaryWriter.CreateBinaryWriter(ms, dict, null, false);
+        CopyWithDictionary(r, w);
+        w.Flush();
+        output.AppendLine(Hex(ms.ToArray()));
+      } catch (Exception e) {
+        output.AppendLine("ERROR " + e.GetType().Name + ": " + e.Message.Replace('\n', ' '));
+      }
+    }
+  }
+
+  // WriteNode would pass plain strings, which the binary writer never looks up;
+  // WCF's serializers pass XmlDictionaryStrings, so this copy does the same for
+  // every name and namespace the dictionary holds.
+  static void CopyWithDictionary(XmlReader r, XmlDictionaryWriter w) {
+    while (r.Read()) {
+      switch (r.NodeType) {
+        case XmlNodeType.Element: {
+          bool empty = r.IsEmptyElement;
+          w.WriteStartElement(r.Prefix, Lookup(r.LocalName), Lookup(r.NamespaceURI));
+          if (r.MoveToFirstAttribute()) {
+            do {
+              if (r.Prefix == "xmlns" || (r.Prefix == "" && r.LocalName == "xmlns")) {
+                string prefix = r.Prefix == "" ? "" : r.LocalName;
+                w.WriteXmlnsAttribute(prefix, Lookup(r.Value));
+                continue;
+              }
+              w.WriteStartAttribute(r.Prefix, Lookup(r.LocalName), Lookup(r.NamespaceURI));
+              w.WriteString(r.Value);
+              w.WriteEndAttribute();
+            } while (r.MoveToNextAttribute());
+            r.MoveToElement();
+          }
+          if (empty) w.WriteEndElement();
+          break;
+        }
+        case XmlNodeType.EndElement: w.WriteEndElement(); break;
+        case XmlNodeType.Text:
+        case XmlNodeType.CDATA:
+        case XmlNodeType.SignificantWhitespace:
+          w.WriteString(r.Value);
+          break;
+        case XmlNodeType.Comment: w.WriteComment(r.Value); break;
+      }
+    }
+  }
+
+  static void Decode(StringBuilder output) {
+    string line;
+    while ((line = Console.ReadLine()) != null) {
+      try {
+        var bytes = FromHex(line);
+        var r = XmlDictionaryReader.CreateBinaryReader(bytes, 0, bytes.Length, dict, XmlDictionaryReaderQuotas.Max);
+        var ms = new MemoryStream();
+        var w = XmlDictionaryWriter.CreateTextWriter(ms, new UTF8Encoding(false), false);
+        while (!r.EOF) w.WriteNode(r, true);
+        w.Flush();
+        output.AppendLine(B64(ms.ToArray()));
+      } catch (Exception e) {
+        output.AppendLine("ERROR " + e.GetType().Name + ": " + e.Message.Replace('\n', ' '));
+      }
+    }
+  }
+}
