@@ -246,6 +246,11 @@ export class ContactManager {
     return "untrusted";
   }
 
+  /** Resolves when every change so far is on disk. */
+  async flush(): Promise<void> {
+    await this.writing.catch(() => undefined);
+  }
+
   /** Writes the file atomically (temporary file, then rename); writes are serialized. */
   private save(): Promise<void> {
     const text = `${JSON.stringify({ v: 1, contacts: this.list() }, null, 2)}\n`;

@@ -65,6 +65,7 @@ describe("the session flow over 127.0.0.1", () => {
       () => shared.get(bob.person.pin)?.endpoints[0] === bob.endpoints[0],
       "refreshed endpoints",
     );
+    await shared.flush();
     const onDisk = await ContactManager.open({ path: contactsPath });
     expect(onDisk.get(bob.person.pin)?.endpoints).toEqual([...bob.endpoints]);
   });
