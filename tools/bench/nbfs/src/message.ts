@@ -1,7 +1,17 @@
 import { type Decimal, dictionaryString as D, type XmlWriter } from "@prch/nbfs";
 
-const SOAP = "http://www.w3.org/2003/05/soap-envelope";
-const WSA = "http://www.w3.org/2005/08/addressing";
+// Dictionary strings made once, as WCF's serializers hold theirs (XD.*).
+const SOAP = D("http://www.w3.org/2003/05/soap-envelope");
+const WSA = D("http://www.w3.org/2005/08/addressing");
+const ENVELOPE = D("Envelope");
+const HEADER = D("Header");
+const BODY = D("Body");
+const ACTION = D("Action");
+const MESSAGE_ID = D("MessageID");
+const REPLY_TO = D("ReplyTo");
+const ADDRESS = D("Address");
+const TO = D("To");
+const MUST_UNDERSTAND = D("mustUnderstand");
 
 /**
  * The values of an order with `items` lines, made up front so that encode
@@ -31,27 +41,27 @@ export function makeOrder(items: number): Order {
  * strings, with typed values (decimal, int, GUID, UniqueId).
  */
 export function writeOrder(w: XmlWriter, order: Order): void {
-  w.writeStartElement("s", D("Envelope"), D(SOAP));
-  w.writeXmlnsAttribute("a", D(WSA));
-  w.writeStartElement("s", D("Header"), D(SOAP));
-  w.writeStartElement("a", D("Action"), D(WSA));
-  w.writeAttributeString("s", D("mustUnderstand"), D(SOAP), "1");
+  w.writeStartElement("s", ENVELOPE, SOAP);
+  w.writeXmlnsAttribute("a", WSA);
+  w.writeStartElement("s", HEADER, SOAP);
+  w.writeStartElement("a", ACTION, WSA);
+  w.writeAttributeString("s", MUST_UNDERSTAND, SOAP, "1");
   w.writeString("http://tempuri.org/IOrderService/SubmitOrder");
   w.writeEndElement();
-  w.writeStartElement("a", D("MessageID"), D(WSA));
+  w.writeStartElement("a", MESSAGE_ID, WSA);
   w.writeUniqueId("urn:uuid:8a8e2c4e-9f1b-4b8e-a9d1-2f6c1b0e7d11");
   w.writeEndElement();
-  w.writeStartElement("a", D("ReplyTo"), D(WSA));
-  w.writeStartElement("a", D("Address"), D(WSA));
+  w.writeStartElement("a", REPLY_TO, WSA);
+  w.writeStartElement("a", ADDRESS, WSA);
   w.writeString("http://www.w3.org/2005/08/addressing/anonymous");
   w.writeEndElement();
   w.writeEndElement();
-  w.writeStartElement("a", D("To"), D(WSA));
-  w.writeAttributeString("s", D("mustUnderstand"), D(SOAP), "1");
+  w.writeStartElement("a", TO, WSA);
+  w.writeAttributeString("s", MUST_UNDERSTAND, SOAP, "1");
   w.writeString("net.tcp://server.example.com:8000/orders");
   w.writeEndElement();
   w.writeEndElement();
-  w.writeStartElement("s", D("Body"), D(SOAP));
+  w.writeStartElement("s", BODY, SOAP);
   w.writeStartElement("", "SubmitOrder", "http://tempuri.org/");
   w.writeStartElement("", "order");
   w.writeXmlnsAttribute("b", "http://schemas.datacontract.org/2004/07/Shop");
