@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   BinaryXmlWriter,
   binaryToText,
+  type Decimal,
   type DictionaryString,
   NBFS_DICTIONARY,
   textToBinary,
@@ -85,6 +86,16 @@ const DOUBLE_BITS = [
   0xfff8000000000000n, // .NET's double.NaN (JavaScript has one NaN, so we always write this one)
   0x8000000000000000n, // -0
 ];
+const FLOAT_BITS = [0x3f800000, 0x3f8ccccd, -0x40733333, 0x7f800000, 0x4b800001, 0x00000001];
+const UINT64S = ["0", "200", "4294967296", "18446744073709551615"];
+const DECIMALS = ["0", "1.50", "-12.345", "79228162514264337593543950335", "0.0000001"];
+const DATETIMES = [
+  ["0", "unspecified"],
+  ["638672517000000000", "utc"],
+  ["638672517001234567", "unspecified"],
+  ["3155378975999999999", "utc"],
+];
+const TIMESPANS = ["0", "3440000000", "-3440000000", "864000000000", "1"];
 const GUIDS = ["3f2504e0-4f89-11d3-9a0c-0305e82c3301", "00000000-0000-0000-0000-000000000000"];
 
 /**
@@ -102,7 +113,7 @@ function randomOps(rnd: Random, d: number): string[] {
   let depth = 0;
   const steps = 5 + rnd.next(60);
   for (let k = 0; k < steps; k++) {
-    const op = rnd.next(12);
+    const op = rnd.next(13);
     if (op < 3 || depth === 0) {
       if (rnd.next(3) === 0) {
         const prefix = rnd.pick(["", "s", "soap"]);
@@ -148,10 +159,36 @@ function randomOps(rnd: Random, d: number): string[] {
       lines.push(`B ${Buffer.from(bytes).toString("base64")}`);
     } else if (op === 9) lines.push(`G ${rnd.pick(GUIDS)}`);
     else if (op === 10) lines.push(`U ${rnd.pick(GUIDS)}`);
-    else lines.push(`C ${b64(text().replace(/-/g, "_") || "note")}`);
+    else if (op === 11) {
+      switch (rnd.next(5)) {
+        case 0:
+          lines.push(`FL ${rnd.pick(FLOAT_BITS)}`);
+          break;
+        case 1:
+          lines.push(`UL ${rnd.pick(UINT64S)}`);
+          break;
+        case 2:
+          lines.push(`DE ${rnd.pick(DECIMALS)}`);
+          break;
+        case 3:
+          lines.push(`DT ${rnd.pick(DATETIMES).join(" ")}`);
+          break;
+        default:
+          lines.push(`TS ${rnd.pick(TIMESPANS)}`);
+      }
+    } else lines.push(`C ${b64(text().replace(/-/g, "_") || "note")}`);
   }
   for (; depth > 0; depth--) lines.push("E");
   return lines;
+}
+
+/** "-12.345" → { mantissa: 12345n, scale: 3, negative: true } (what decimal.Parse keeps). */
+function parseDecimal(s: string): Decimal {
+  const negative = s.startsWith("-");
+  const digits = negative ? s.slice(1) : s;
+  const dot = digits.indexOf(".");
+  const scale = dot < 0 ? 0 : digits.length - dot - 1;
+  return { mantissa: BigInt(digits.replace(".", "")), scale, negative };
 }
 
 /** Our side of the "ops" language: the same calls on BinaryXmlWriter. */
@@ -209,6 +246,27 @@ function writeOps(lines: readonly string[]): Uint8Array {
         w.writeDouble(view.getFloat64(0));
         break;
       }
+      case "FL": {
+        const view = new DataView(new ArrayBuffer(4));
+        view.setInt32(0, n(1));
+        w.writeFloat(view.getFloat32(0));
+        break;
+      }
+      case "UL":
+        w.writeUInt64(BigInt(p[1] ?? "0"));
+        break;
+      case "DE":
+        w.writeDecimal(parseDecimal(p[1] ?? "0"));
+        break;
+      case "DT":
+        w.writeDateTime({
+          ticks: BigInt(p[1] ?? "0"),
+          kind: p[2] === "utc" ? "utc" : "unspecified",
+        });
+        break;
+      case "TS":
+        w.writeTimeSpan(BigInt(p[1] ?? "0"));
+        break;
       case "B":
         w.writeBase64(Uint8Array.from(Buffer.from(p[1] ?? "", "base64")));
         break;
@@ -313,6 +371,12 @@ describe.skipIf((!available && !required) || unitOnly)(
         ours = docs.map(writeOps);
         const input = docs.map((d) => ["BEGIN", ...d, "END"].join("\n")).join("\n");
         theirs = runTool("ops", `${input}\n`, docs.length);
+      });
+
+      it("uses every call of the ops language", () => {
+        const used = new Set(docs.flatMap((d) => d.map((line) => line.split(" ")[0])));
+        const all = "S SD E A AD X XD T TD I L BO F FL UL DE DT TS B G U C".split(" ");
+        expect([...used].sort()).toEqual(all.sort());
       });
 
       it("gives identical bytes", () => {

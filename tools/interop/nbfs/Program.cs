@@ -15,6 +15,7 @@
 //            as XmlDictionaryReader + WriteNode into a text writer produce it.
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Xml;
@@ -109,6 +110,11 @@ static class NbfsInterop {
       case "L": w.WriteValue(long.Parse(p[1])); break;
       case "BO": w.WriteValue(p[1] == "1"); break;
       case "F": w.WriteValue(BitConverter.Int64BitsToDouble(long.Parse(p[1]))); break;
+      case "FL": w.WriteValue(BitConverter.ToSingle(BitConverter.GetBytes(int.Parse(p[1])), 0)); break;
+      case "UL": w.WriteValue((object)ulong.Parse(p[1])); break;
+      case "DE": w.WriteValue(decimal.Parse(p[1], CultureInfo.InvariantCulture)); break;
+      case "DT": w.WriteValue(new DateTime(long.Parse(p[1]), p[2] == "utc" ? DateTimeKind.Utc : DateTimeKind.Unspecified)); break;
+      case "TS": w.WriteValue(new TimeSpan(long.Parse(p[1]))); break;
       case "B": { var b = Convert.FromBase64String(p[1]); w.WriteBase64(b, 0, b.Length); break; }
       case "G": w.WriteValue(new Guid(p[1])); break;
       case "U": w.WriteValue(new UniqueId(new Guid(p[1]))); break;
