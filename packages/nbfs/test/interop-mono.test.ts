@@ -12,6 +12,7 @@ import {
   type Decimal,
   type DictionaryString,
   NBFS_DICTIONARY,
+  SessionDictionary,
   textToBinary,
 } from "../src/index.js";
 import { SOAP_CORPUS } from "./interop-corpus.js";
@@ -358,6 +359,45 @@ describe.skipIf((!available && !required) || unitOnly)(
             deferNamespaceDeclarations: true,
           });
           expect(toHex(again)).toBe(toHex(bytes));
+        });
+      });
+    });
+
+    describe("MC-NBFSE: the realistic documents sent one after another in one session", () => {
+      it("gives identical StringTables and documents, and each side decodes the other's", () => {
+        const outgoing = new SessionDictionary();
+        const ours = SOAP_CORPUS.map((doc) =>
+          textToBinary(doc.xml, {
+            lookupStrings: true,
+            ignoreWhitespace: true,
+            deferNamespaceDeclarations: true,
+            session: outgoing,
+          }),
+        );
+        const input = SOAP_CORPUS.map((doc) => `${b64(doc.xml)}\n`).join("");
+        const theirs = runTool("session-text", input, SOAP_CORPUS.length);
+        expect(theirs.map((t) => t.startsWith("ERROR"))).not.toContain(true);
+        // Later documents reuse the strings of earlier ones, so ids continue across them.
+        expect(outgoing.count).toBeGreaterThan(20);
+        ours.forEach((bytes, i) => {
+          expect(toHex(bytes), SOAP_CORPUS[i]?.name).toBe(theirs[i]);
+        });
+
+        const incoming = new SessionDictionary();
+        const mine = theirs.map((hex) =>
+          binaryToText(fromHex(hex), {
+            session: incoming,
+            deferNamespaceDeclarations: true,
+            quotas: QUOTAS,
+          }),
+        );
+        const monoRendering = runTool(
+          "session-decode",
+          `${ours.map(toHex).join("\n")}\n`,
+          ours.length,
+        ).map(unb64);
+        mine.forEach((text, i) => {
+          expect(text, firstDifference(text, monoRendering[i] ?? "")).toBe(monoRendering[i]);
         });
       });
     });

@@ -42,7 +42,7 @@ export function buildTool(): void {
  * returns its output lines, one per document.
  */
 export function runTool(
-  mode: "ops" | "text" | "decode",
+  mode: "ops" | "text" | "decode" | "session-text" | "session-decode",
   input: string,
   expected: number,
 ): string[] {

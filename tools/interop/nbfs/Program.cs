@@ -13,6 +13,9 @@
 //            XmlDictionaryString, as WCF's own serializers do; prints the bytes in hex.
 //   decode — one binary document a line (hex); prints its XML text rendering (base64 UTF-8)
 //            as XmlDictionaryReader + WriteNode into a text writer produce it.
+//   session-text, session-decode — the same with one MC-NBFSE session for all lines (one
+//            direction of a WCF session): names outside the static dictionary become session
+//            strings, and each document is preceded by the StringTable of its new strings.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -56,8 +59,10 @@ static class NbfsInterop {
     var output = new StringBuilder();
     switch (args[0]) {
       case "ops": Ops(output); break;
-      case "text": Text(output); break;
-      case "decode": Decode(output); break;
+      case "text": Text(output, false); break;
+      case "decode": Decode(output, false); break;
+      case "session-text": Text(output, true); break;
+      case "session-decode": Decode(output, true); break;
       default: Console.Error.WriteLine("unknown mode " + args[0]); return 1;
     }
     Console.Out.Write(output.ToString());
@@ -124,19 +129,22 @@ static class NbfsInterop {
     }
   }
 
-  static void Text(StringBuilder output) {
+  static void Text(StringBuilder output, bool withSession) {
     string line;
+    // One session for all documents, as one direction of a WCF session.
+    var session = withSession ? new RecordingSession() : null;
     while ((line = Console.ReadLine()) != null) {
       try {
+        if (session != null) session.Added.Clear();
         var settings = new XmlReaderSettings();
         settings.IgnoreWhitespace = true;
         settings.DtdProcessing = DtdProcessing.Prohibit;
         var r = XmlReader.Create(new StringReader(Utf8(line)), settings);
         var ms = new MemoryStream();
-        var w = XmlDictionaryWriter.CreateBinaryWriter(ms, dict, null, false);
+        var w = XmlDictionaryWriter.CreateBinaryWriter(ms, dict, session, false);
         CopyWithDictionary(r, w);
         w.Flush();
-        output.AppendLine(Hex(ms.ToArray()));
+        output.AppendLine(Hex(session == null ? ms.ToArray() : Concat(StringTable(session.Added), ms.ToArray())));
       } catch (Exception e) {
         output.AppendLine("ERROR " + e.GetType().Name + ": " + e.Message.Replace('\n', ' '));
       }
@@ -179,12 +187,27 @@ static class NbfsInterop {
     }
   }
 
-  static void Decode(StringBuilder output) {
+  static void Decode(StringBuilder output, bool withSession) {
     string line;
+    var session = withSession ? new XmlBinaryReaderSession() : null;
+    int nextKey = 0;
     while ((line = Console.ReadLine()) != null) {
       try {
         var bytes = FromHex(line);
-        var r = XmlDictionaryReader.CreateBinaryReader(bytes, 0, bytes.Length, dict, XmlDictionaryReaderQuotas.Max);
+        int start = 0;
+        if (session != null) {
+          // MC-NBFSE §2.1: the StringTable before the document adds the next session ids.
+          int size = ReadInt31(bytes, ref start);
+          int end = start + size;
+          while (start < end) {
+            int len = ReadInt31(bytes, ref start);
+            session.Add(nextKey++, Encoding.UTF8.GetString(bytes, start, len));
+            start += len;
+          }
+        }
+        var r = session == null
+          ? XmlDictionaryReader.CreateBinaryReader(bytes, 0, bytes.Length, dict, XmlDictionaryReaderQuotas.Max)
+          : XmlDictionaryReader.CreateBinaryReader(bytes, start, bytes.Length - start, dict, XmlDictionaryReaderQuotas.Max, session);
         var ms = new MemoryStream();
         var w = XmlDictionaryWriter.CreateTextWriter(ms, new UTF8Encoding(false), false);
         while (!r.EOF) w.WriteNode(r, true);
@@ -194,5 +217,53 @@ static class NbfsInterop {
         output.AppendLine("ERROR " + e.GetType().Name + ": " + e.Message.Replace('\n', ' '));
       }
     }
+  }
+
+  // Records the strings the binary writer adds to its session, as WCF's
+  // BinaryMessageEncoder does to write them as the next StringTable.
+  class RecordingSession : XmlBinaryWriterSession {
+    public readonly List<string> Added = new List<string>();
+    public override bool TryAdd(XmlDictionaryString value, out int key) {
+      if (!base.TryAdd(value, out key)) return false;
+      Added.Add(value.Value);
+      return true;
+    }
+  }
+
+  // MC-NBFSE §2.1: MultiByteInt31 size of the strings, then each string as a
+  // MultiByteInt31 length and UTF-8.
+  static byte[] StringTable(List<string> strings) {
+    var body = new MemoryStream();
+    foreach (var s in strings) {
+      var utf8 = Encoding.UTF8.GetBytes(s);
+      WriteInt31(body, utf8.Length);
+      body.Write(utf8, 0, utf8.Length);
+    }
+    var table = new MemoryStream();
+    WriteInt31(table, (int)body.Length);
+    body.WriteTo(table);
+    return table.ToArray();
+  }
+
+  static void WriteInt31(Stream s, int v) {
+    while (v >= 0x80) { s.WriteByte((byte)(v | 0x80)); v >>= 7; }
+    s.WriteByte((byte)v);
+  }
+
+  static int ReadInt31(byte[] b, ref int at) {
+    int v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      byte x = b[at++];
+      v |= (x & 0x7f) << shift;
+      if ((x & 0x80) == 0) return v;
+    }
+    throw new FormatException("bad MultiByteInt31");
+  }
+
+  static byte[] Concat(byte[] a, byte[] b) {
+    var all = new byte[a.Length + b.Length];
+    Buffer.BlockCopy(a, 0, all, 0, a.Length);
+    Buffer.BlockCopy(b, 0, all, a.Length, b.Length);
+    return all;
   }
 }
