@@ -154,6 +154,8 @@ export interface FrameServerOptions {
   readonly maxFrame?: number;
   /** Most simultaneous connections (default 64); more are closed at once. */
   readonly maxConnections?: number;
+  /** Most simultaneous connections from one IP address (default 8). */
+  readonly maxConnectionsPerAddress?: number;
   /** A connection must deliver its request within this time, ms (default 10 000). */
   readonly requestTimeoutMs?: number;
   /** Serve TLS with this identity (asking clients for theirs); default plain TCP. */
@@ -170,12 +172,14 @@ export type FrameHandler = (frame: unknown, remote: string) => Promise<unknown>;
 export class FrameServer {
   private readonly server: net.Server | tls.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly perAddress = new Map<string, number>();
   private readonly opts: Required<Omit<FrameServerOptions, "tls">>;
 
   constructor(handler: FrameHandler, opts: FrameServerOptions = {}) {
     this.opts = {
       maxFrame: opts.maxFrame ?? DEFAULT_MAX_FRAME,
       maxConnections: opts.maxConnections ?? 64,
+      maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? 8,
       requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
     };
     const id = opts.tls;
@@ -194,6 +198,21 @@ export class FrameServer {
     // Counted before the TLS handshake too, so handshakes cannot pile up.
     this.server.maxConnections = this.opts.maxConnections;
     this.server.on("tlsClientError", () => undefined);
+    // One host must not take every slot (idle connections hold one until the request timeout).
+    this.server.on("connection", (raw: net.Socket) => {
+      const ip = remoteIp(raw);
+      const n = (this.perAddress.get(ip) ?? 0) + 1;
+      if (n > this.opts.maxConnectionsPerAddress) {
+        raw.destroy();
+        return;
+      }
+      this.perAddress.set(ip, n);
+      raw.once("close", () => {
+        const left = (this.perAddress.get(ip) ?? 1) - 1;
+        if (left <= 0) this.perAddress.delete(ip);
+        else this.perAddress.set(ip, left);
+      });
+    });
   }
 
   /** Listens; resolves to the bound port. */
@@ -219,7 +238,7 @@ export class FrameServer {
       return;
     }
     this.sockets.add(socket);
-    const remote = (socket.remoteAddress ?? "").replace(/^::ffff:(?=\d+\.)/, "");
+    const remote = remoteIp(socket);
     const reader = new FrameReader(this.opts.maxFrame);
     let answered = false;
     const timer = setTimeout(() => socket.destroy(), this.opts.requestTimeoutMs);
@@ -246,4 +265,9 @@ export class FrameServer {
       );
     });
   }
+}
+
+/** The peer's IP address, IPv4-mapped IPv6 addresses unwrapped. */
+function remoteIp(socket: net.Socket): string {
+  return (socket.remoteAddress ?? "").replace(/^::ffff:(?=\d+\.)/, "");
 }

@@ -1,3 +1,4 @@
+import * as net from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
   parseEndpoint,
   requestFrame,
 } from "../src/index.js";
+import { until } from "./support.js";
 
 describe("frames", () => {
   it("reassembles frames however the stream is split", () => {
@@ -79,6 +81,44 @@ describe("frames", () => {
         requestFrame(formatEndpoint("127.0.0.1", 1, "tcp"), {}, { timeoutMs: 2000 }),
       ).rejects.toBeInstanceOf(CollabError);
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("connection limits", () => {
+  it("one address cannot hold more than its share of connections", async () => {
+    const server = new FrameServer(async (f) => f, { maxConnectionsPerAddress: 3 });
+    const port = await server.listen("127.0.0.1", 0);
+    const idle: net.Socket[] = [];
+    try {
+      const closed: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const s = net.connect({ host: "127.0.0.1", port });
+        s.on("error", () => undefined);
+        s.on("close", () => closed.push(i));
+        await new Promise((r) => s.once("connect", r));
+        idle.push(s);
+      }
+      await until(() => closed.length === 1, "fourth connection closed");
+      expect(closed).toEqual([3]);
+      // Occupied: a real request is turned away too, until the idle ones go.
+      await expect(
+        requestFrame(formatEndpoint("127.0.0.1", port, "tcp"), {}),
+      ).rejects.toMatchObject({
+        code: "Unreachable",
+      });
+      for (const s of idle) s.destroy();
+      await until(() => closed.length === 4, "idle connections closed");
+      let reply: unknown;
+      for (let i = 0; i < 50 && reply === undefined; i++) {
+        reply = await requestFrame(formatEndpoint("127.0.0.1", port, "tcp"), { ok: 1 }).catch(
+          () => undefined,
+        );
+      }
+      expect(reply).toEqual({ ok: 1 });
+    } finally {
+      for (const s of idle) s.destroy();
       await server.close();
     }
   });
