@@ -277,16 +277,14 @@ export class CollabCli {
 export async function startCollab(
   args: CollabArgs,
   contacts: ContactManager | undefined,
+  nearMe = true,
 ): Promise<Collab> {
   return Collab.start({
     person: await personFor(args),
     contacts,
     listen: { host: args.host, port: args.port },
-    nearMe: {
-      group: args.group,
-      port: args.pnmPort,
-      interface: args.iface,
-      intervalMs: args.interval,
-    },
+    nearMe: nearMe
+      ? { group: args.group, port: args.pnmPort, interface: args.iface, intervalMs: args.interval }
+      : false,
   });
 }
