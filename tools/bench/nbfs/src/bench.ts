@@ -26,6 +26,8 @@ export interface NbfsFixture {
   readonly decode: () => number;
   readonly decodeValues: () => number;
   readonly encode: () => number;
+  /** Encode through one writer kept for every message (reset with a fresh buffer each time). */
+  readonly encodePooled: () => number;
   readonly saxes: () => number;
 }
 
@@ -65,6 +67,15 @@ export function nbfsFixture(items: number): NbfsFixture {
     writeOrder(w, order);
     return w.toBytes().length;
   };
+  // WCF's BinaryMessageEncoder keeps its XmlDictionaryWriters in a pool; reset()
+  // without reuseBuffer gives each message its own memory, so the bytes
+  // handed out stay valid (as they must while a socket write holds them).
+  const pooled = new BinaryXmlWriter();
+  const encodePooled = (): number => {
+    pooled.reset();
+    writeOrder(pooled, order);
+    return pooled.toBytes().length;
+  };
   const saxes = (): number => {
     const p = new SaxesParser({ xmlns: true });
     let elements = 0;
@@ -83,6 +94,7 @@ export function nbfsFixture(items: number): NbfsFixture {
     decode,
     decodeValues,
     encode,
+    encodePooled,
     saxes,
   };
 }
@@ -95,6 +107,7 @@ export function nbfsCases(f: NbfsFixture): BenchCase[] {
     { name: "nbfs decode (nodes)", bytes: f.binary.length, run: f.decode },
     { name: "nbfs decode + every value", bytes: f.binary.length, run: f.decodeValues },
     { name: "nbfs encode", bytes: f.binary.length, run: f.encode },
+    { name: "nbfs encode, pooled writer", bytes: f.binary.length, run: f.encodePooled },
   ];
 }
 

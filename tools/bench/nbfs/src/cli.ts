@@ -19,9 +19,11 @@ try {
     const decode = of("nbfs decode (nodes)");
     const values = of("nbfs decode + every value");
     const encode = of("nbfs encode");
+    const pooled = of("nbfs encode, pooled writer");
     console.log(
       `${g}: decode ${(decode / saxes).toFixed(2)}× saxes (with values ${(values / saxes).toFixed(2)}×), ` +
-        `encode ${(encode / decode).toFixed(2)}× decode (${(encode / values).toFixed(2)}× decode + values)`,
+        `encode ${(encode / decode).toFixed(2)}× decode (${(encode / values).toFixed(2)}× decode + values; ` +
+        `pooled writer ${(pooled / decode).toFixed(2)}× decode)`,
     );
   }
   process.exit(0);

@@ -33,6 +33,8 @@ describe("nbfs benchmark cases", () => {
       expect(f.decode()).toBe(elements(items));
       expect(f.decodeValues()).toBe(elements(items));
       expect(f.encode()).toBe(f.binary.length);
+      expect(f.encodePooled()).toBe(f.binary.length);
+      expect(f.encodePooled()).toBe(f.binary.length);
       // And the binary decodes to the text that saxes is given (modulo empty-element form).
       const quotas = { maxDocumentSize: 1 << 24, maxBytesPerRead: 1 << 24 };
       expect(binaryToText(f.binary, { deferNamespaceDeclarations: true, quotas })).toBe(f.text);
@@ -55,6 +57,7 @@ describe("nbfs benchmark cases", () => {
       "nbfs decode (nodes)",
       "nbfs decode + every value",
       "nbfs encode",
+      "nbfs encode, pooled writer",
     ]);
     for (const r of report.results) {
       expect(r.opsPerSec.median).toBeGreaterThan(0);
