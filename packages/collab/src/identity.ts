@@ -1,11 +1,4 @@
-import {
-  createPublicKey,
-  createPrivateKey,
-  type KeyObject,
-  sign,
-  verify,
-  X509Certificate,
-} from "node:crypto";
+import { createPrivateKey, type KeyObject, sign, verify, X509Certificate } from "node:crypto";
 import { readFile, writeFile, mkdir, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createSelfSignedIdentity, type NodeIdentity, spkiPin } from "@prch/security";
@@ -229,13 +222,4 @@ export function checkCertificate(certificatePem: unknown, now: number): string {
     throw new CollabError("Expired", "certificate is not valid now");
   }
   return entry.pin;
-}
-
-/** True when a public key PEM/cert key exists; used to reject keys that are not RSA for sealing. */
-export function isRsaCertificate(certificatePem: string): boolean {
-  try {
-    return createPublicKey(publicKeyOf(certificatePem)).asymmetricKeyType === "rsa";
-  } catch {
-    return false;
-  }
 }

@@ -120,6 +120,7 @@ export class ReceivedInvitation extends EventEmitter {
   readonly trust: TrustDecision;
   private stateValue: ReceivedInvitationState = "pending";
   private credentials: SessionCredentials | undefined;
+  private readonly sealed: SealedBox;
 
   /** @internal */
   constructor(
@@ -138,7 +139,6 @@ export class ReceivedInvitation extends EventEmitter {
     this.trust = trust;
     this.sealed = body.credentials;
   }
-  private readonly sealed: SealedBox;
 
   get state(): ReceivedInvitationState {
     if (this.stateValue === "pending" && Date.now() > this.expires) return "expired";
@@ -196,7 +196,7 @@ export class ReceivedInvitation extends EventEmitter {
     this.emit("cancelled");
   }
 
-  /** @internal The host started the session. Returns false if we had not accepted. */
+  /** @internal The host started the session. Returns undefined if we had not accepted. */
   markStarted(): SessionCredentials | undefined {
     if (this.stateValue !== "accepted" || !this.credentials) return undefined;
     this.emit("started", this.credentials);
