@@ -1,6 +1,6 @@
 // Builds and runs the Mono tool of tools/interop/nbfs (test-only).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NBFS_DICTIONARY } from "../src/index.js";
@@ -18,23 +18,31 @@ export function monoAvailable(): boolean {
   return ok("mono", ["--version"]) && ok("mcs", ["--version"]);
 }
 
-/** Compiles Program.cs into bin/ (unless the exe is newer) and writes the dictionary file. */
+/**
+ * Compiles Program.cs into bin/ (unless the exe is newer) and writes the
+ * dictionary file. Both are written under a temporary name and renamed, so
+ * that test runs in parallel processes never see a half-written file.
+ */
 export function buildTool(): void {
   const src = join(TOOL_DIR, "Program.cs");
   mkdirSync(dirname(EXE), { recursive: true });
   if (!existsSync(EXE) || statSync(EXE).mtimeMs < statSync(src).mtimeMs) {
+    const tmp = `${EXE}.${process.pid}.tmp`;
     const r = spawnSync(
       "mcs",
-      ["-nologo", "-r:System.Runtime.Serialization", "-r:System.Xml", `-out:${EXE}`, src],
+      ["-nologo", "-r:System.Runtime.Serialization", "-r:System.Xml", `-out:${tmp}`, src],
       { encoding: "utf8", timeout: 120_000 },
     );
     if (r.status !== 0) throw new Error(`mcs failed: ${r.stdout}${r.stderr}`);
+    renameSync(tmp, EXE);
   }
   const lines: string[] = [];
   for (let i = 0; i < NBFS_DICTIONARY.size; i++) {
     lines.push(Buffer.from(NBFS_DICTIONARY.get(i * 2) ?? "", "utf8").toString("base64"));
   }
-  writeFileSync(DICTIONARY_FILE, `${lines.join("\n")}\n`);
+  const tmp = `${DICTIONARY_FILE}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${lines.join("\n")}\n`);
+  renameSync(tmp, DICTIONARY_FILE);
 }
 
 /**
