@@ -66,6 +66,9 @@ export function runTool(
   if (all.length !== expected) {
     throw new Error(`NbfsInterop ${mode}: ${all.length} lines for ${expected} documents`);
   }
+  // A document .NET refuses (to write or to read) is a failure in itself.
+  const failed = all.findIndex((line) => line.startsWith("ERROR"));
+  if (failed >= 0) throw new Error(`NbfsInterop ${mode}, document ${failed}: ${all[failed]}`);
   return all;
 }
 

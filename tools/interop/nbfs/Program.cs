@@ -125,7 +125,33 @@ static class NbfsInterop {
       case "U": w.WriteValue(new UniqueId(new Guid(p[1]))); break;
       case "Q": w.WriteQualifiedName(entries[int.Parse(p[1])], entries[int.Parse(p[2])]); break;
       case "C": w.WriteComment(Utf8(p[1])); break;
+      case "AR": WriteArrayOp(w, p); break;
       default: throw new ArgumentException("unknown op " + p[0]);
+    }
+  }
+
+  // AR type prefix local ns items: items comma-separated ("-" for none); floats and
+  // doubles as their bits, DateTimes as ticks:utc|unspecified.
+  static void WriteArrayOp(XmlDictionaryWriter w, string[] p) {
+    string prefix = Utf8(p[2]), local = Utf8(p[3]), ns = Utf8(p[4]);
+    var items = p[5] == "-" ? new string[0] : p[5].Split(',');
+    var inv = CultureInfo.InvariantCulture;
+    switch (p[1]) {
+      case "bool": { var a = Array.ConvertAll(items, x => x == "1"); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "int16": { var a = Array.ConvertAll(items, x => short.Parse(x, inv)); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "int32": { var a = Array.ConvertAll(items, x => int.Parse(x, inv)); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "int64": { var a = Array.ConvertAll(items, x => long.Parse(x, inv)); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "float": { var a = Array.ConvertAll(items, x => BitConverter.ToSingle(BitConverter.GetBytes(int.Parse(x, inv)), 0)); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "double": { var a = Array.ConvertAll(items, x => BitConverter.Int64BitsToDouble(long.Parse(x, inv))); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "decimal": { var a = Array.ConvertAll(items, x => decimal.Parse(x, inv)); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "datetime": {
+        var a = Array.ConvertAll(items, x => { var t = x.Split(':'); return new DateTime(long.Parse(t[0], inv), t[1] == "utc" ? DateTimeKind.Utc : DateTimeKind.Unspecified); });
+        w.WriteArray(prefix, local, ns, a, 0, a.Length);
+        break;
+      }
+      case "timespan": { var a = Array.ConvertAll(items, x => new TimeSpan(long.Parse(x, inv))); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      case "guid": { var a = Array.ConvertAll(items, x => new Guid(x)); w.WriteArray(prefix, local, ns, a, 0, a.Length); break; }
+      default: throw new ArgumentException("unknown array type " + p[1]);
     }
   }
 
