@@ -153,38 +153,47 @@ describe("misbehaving neighbors are dropped; the node carries on", () => {
     await stillServes(n);
   });
 
-  it("a neighbor that never reads is aborted as too slow, and the others lose nothing", async () => {
-    // Short throttle grace so the test does not wait Windows' 10–20 s.
-    const config = {
-      maintenanceIntervalMs: 60_000,
-      maintenanceRetryMs: 300,
-      throttleGraceMinMs: 500,
-      throttleGraceMaxMs: 800,
-    };
-    const a = await open({ config });
-    const reasons: string[] = [];
-    a.on("neighborRemoved", (_id, reason) => reasons.push(reason));
-    const slow = await fakeNeighbor(a);
-    slow.ch.pauseReading();
-    const b = await open({ config });
-    await until(() => b.online && a.neighbors().length >= 2, "b to join a");
-    const c = await open({ config });
-    await until(() => c.online, "c to join");
-    const total = 3000;
-    let atC = 0;
-    c.channel("net.p2p://bad/load").on("message", () => atC++);
-    let atA = 0;
-    a.channel("net.p2p://bad/load").on("message", () => atA++);
-    const body = "x".repeat(4000);
-    const ch = b.channel("net.p2p://bad/load");
-    for (let i = 0; i < total; i++) {
-      ch.send(body);
-      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
-    }
-    await until(() => reasons.includes("NodeTooSlow"), "the slow neighbor to be aborted", 60_000);
-    await until(() => atA === total && atC === total, `all ${total} messages at a and c`, 120_000);
-    expect(a.stats().tooSlowAborts).toBe(1);
-    expect(atA).toBe(total);
-    expect(atC).toBe(total);
-  }, 240_000);
+  // A load test over real sockets (thousands of messages), not a unit test: skipped in the unit-only pass.
+  it.skipIf(process.env.PRCH_UNIT_ONLY === "1")(
+    "a neighbor that never reads is aborted as too slow, and the others lose nothing",
+    async () => {
+      // Short throttle grace so the test does not wait Windows' 10–20 s.
+      const config = {
+        maintenanceIntervalMs: 60_000,
+        maintenanceRetryMs: 300,
+        throttleGraceMinMs: 500,
+        throttleGraceMaxMs: 800,
+      };
+      const a = await open({ config });
+      const reasons: string[] = [];
+      a.on("neighborRemoved", (_id, reason) => reasons.push(reason));
+      const slow = await fakeNeighbor(a);
+      slow.ch.pauseReading();
+      const b = await open({ config });
+      await until(() => b.online && a.neighbors().length >= 2, "b to join a");
+      const c = await open({ config });
+      await until(() => c.online, "c to join");
+      const total = 3000;
+      let atC = 0;
+      c.channel("net.p2p://bad/load").on("message", () => atC++);
+      let atA = 0;
+      a.channel("net.p2p://bad/load").on("message", () => atA++);
+      const body = "x".repeat(4000);
+      const ch = b.channel("net.p2p://bad/load");
+      for (let i = 0; i < total; i++) {
+        ch.send(body);
+        if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      }
+      await until(() => reasons.includes("NodeTooSlow"), "the slow neighbor to be aborted", 60_000);
+      await until(
+        () => atA === total && atC === total,
+        `all ${total} messages at a and c`,
+        120_000,
+      );
+      expect(a.stats().tooSlowAborts).toBe(1);
+      expect(atA).toBe(total);
+      expect(atC).toBe(total);
+    },
+    240_000,
+  );
 });

@@ -39,7 +39,15 @@ export async function runIsolated(
   const log = new RunLog({ n, ...o }, true);
   log.runStartAt = now();
   const input: WorkerInput = { impl, n, seed, options: o, buffer: log.buffer as SharedArrayBuffer };
-  const worker = new Worker(workerUrl, { workerData: input });
+  // The worker runs built code: drop a test runner's source-resolution conditions
+  // (`--conditions @prch/source`), which would point it at TypeScript files.
+  const execArgv = process.execArgv.filter(
+    (a, i, all) =>
+      !a.startsWith("--conditions") &&
+      !a.startsWith("-C") &&
+      !(all[i - 1] === "--conditions" || all[i - 1] === "-C"),
+  );
+  const worker = new Worker(workerUrl, { workerData: input, execArgv });
   let extras: RunExtras | null = null;
   let error: string | null = null;
   let stopped = false;
