@@ -8,6 +8,8 @@ command -v mcs >/dev/null 2>&1 || need+=(mono-devel mono-mcs)
 [ -e /usr/lib/mono/4.5/System.ServiceModel.dll ] || need+=(libmono-system-servicemodel4.0a-cil)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# Network namespaces and veth for the collaboration tests' own test hosts.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # Headless Chromium for the dashboard's browser tests (driven by playwright-core).
 [ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then
