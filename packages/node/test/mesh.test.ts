@@ -161,6 +161,12 @@ describe("observer interface", () => {
     await ns[0]!.close();
     await until(() => seen.includes("offline"), "offline");
     stop();
-    expect(seen).toEqual(["neighborAdded", "online", "neighborRemoved:LeavingMesh", "offline"]);
+    // Warnings (e.g. a maintenance run failing to reach the node that left) may interleave.
+    expect(seen.filter((x) => x !== "warning")).toEqual([
+      "neighborAdded",
+      "online",
+      "neighborRemoved:LeavingMesh",
+      "offline",
+    ]);
   });
 });
