@@ -354,35 +354,39 @@ export class BinaryXmlReader implements XmlReader {
     this.isEmptyElement = this.pos < this.end && this.buf[this.pos] === 0x01;
   }
 
+  /** Scratch output of {@link readNameParts}, kept in fields so the hot path allocates nothing. */
+  private namePrefix = "";
+  private nameLocal = "";
+  private nameDictionary: DictionaryString | undefined;
+
+  /**
+   * Reads the name part element and attribute records share. `form`: bit 0 =
+   * a prefix string follows, bit 1 = the local name is a DictionaryString;
+   * `letter` is the prefix the a–z record forms imply instead.
+   */
+  private readNameParts(form: number, letter: string | undefined): void {
+    this.namePrefix = letter ?? ((form & 1) !== 0 ? this.readName() : "");
+    if ((form & 2) !== 0) {
+      const d = this.readDictionaryString();
+      this.nameDictionary = d;
+      this.nameLocal = d.value;
+    } else {
+      this.nameDictionary = undefined;
+      this.nameLocal = this.readName();
+    }
+  }
+
   /** Parses an element record (type byte already consumed) and its attributes; declares its namespaces. */
   private readElementStart(t: number, start: number): ElementStart {
     // This element's xmlns declarations are appended from here on.
     const nsMark = this.nsLen;
-    let prefix: string;
-    let localName: string;
-    let localNameDictionary: DictionaryString | undefined;
-    if (t === 0x40) {
-      prefix = "";
-      localName = this.readName();
-    } else if (t === 0x41) {
-      prefix = this.readName();
-      localName = this.readName();
-    } else if (t === 0x42) {
-      prefix = "";
-      localNameDictionary = this.readDictionaryString();
-      localName = localNameDictionary.value;
-    } else if (t === 0x43) {
-      prefix = this.readName();
-      localNameDictionary = this.readDictionaryString();
-      localName = localNameDictionary.value;
-    } else if (t <= 0x5d) {
-      prefix = LETTERS[t - 0x44]!;
-      localNameDictionary = this.readDictionaryString();
-      localName = localNameDictionary.value;
-    } else {
-      prefix = LETTERS[t - 0x5e]!;
-      localName = this.readName();
-    }
+    // MC-NBFX §2.2.1: 0x40–0x43 short/prefixed (dictionary) forms, 0x44–0x5D dictionary a–z, 0x5E–0x77 a–z.
+    if (t <= 0x43) this.readNameParts(t - 0x40, undefined);
+    else if (t <= 0x5d) this.readNameParts(2, LETTERS[t - 0x44]);
+    else this.readNameParts(0, LETTERS[t - 0x5e]);
+    const prefix = this.namePrefix;
+    const localName = this.nameLocal;
+    const localNameDictionary = this.nameDictionary;
     this.checkName(prefix, localName, localNameDictionary !== undefined, start);
     const attributes = this.readAttributes(start, nsMark);
     if (this.pos - start > this.q.maxBytesPerRead) {
@@ -463,31 +467,13 @@ export class BinaryXmlReader implements XmlReader {
                 isXmlns: true,
               };
       } else {
-        let prefix: string;
-        let localName: string;
-        let localNameDictionary: DictionaryString | undefined;
-        if (t === 0x04) {
-          prefix = "";
-          localName = this.readName();
-        } else if (t === 0x05) {
-          prefix = this.readName();
-          localName = this.readName();
-        } else if (t === 0x06) {
-          prefix = "";
-          localNameDictionary = this.readDictionaryString();
-          localName = localNameDictionary.value;
-        } else if (t === 0x07) {
-          prefix = this.readName();
-          localNameDictionary = this.readDictionaryString();
-          localName = localNameDictionary.value;
-        } else if (t <= 0x25) {
-          prefix = LETTERS[t - 0x0c]!;
-          localNameDictionary = this.readDictionaryString();
-          localName = localNameDictionary.value;
-        } else {
-          prefix = LETTERS[t - 0x26]!;
-          localName = this.readName();
-        }
+        // MC-NBFX §2.2.2: the same four forms at 0x04–0x07, dictionary a–z 0x0C–0x25, a–z 0x26–0x3F.
+        if (t <= 0x07) this.readNameParts(t - 0x04, undefined);
+        else if (t <= 0x25) this.readNameParts(2, LETTERS[t - 0x0c]);
+        else this.readNameParts(0, LETTERS[t - 0x26]);
+        const prefix = this.namePrefix;
+        const localName = this.nameLocal;
+        const localNameDictionary = this.nameDictionary;
         this.checkName(prefix, localName, localNameDictionary !== undefined, at);
         const value = this.readAttributeValue();
         if (prefix !== "") unresolved = true;
