@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { ReceivedMessage } from "./message.js";
-import { bodyWriterFor, type MessageBody } from "./message.js";
+import type { MessageBody, ReceivedMessage } from "./message.js";
 import { PeerNodeError } from "./errors.js";
 
 /** Options of one send. */
@@ -63,7 +62,6 @@ export class PeerChannel
    */
   send(body: MessageBody, options: SendOptions = {}): void {
     if (!this.open) throw new PeerNodeError("Closed", `channel ${this.uri} is closed`);
-    bodyWriterFor(body);
     this.host.sendOnChannel(this.uri, body, options);
   }
 

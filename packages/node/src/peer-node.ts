@@ -20,7 +20,7 @@ import {
   type PeerSecurity,
   passwordSecurity,
 } from "@prch/security";
-import { addFloodHeaders, encodeRelay, Message } from "@prch/soap";
+import { addFloodHeaders, encodeRelay, Message, NS } from "@prch/soap";
 import {
   AddressMonitor,
   acceptPeerVia,
