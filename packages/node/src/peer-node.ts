@@ -20,7 +20,16 @@ import {
   type PeerSecurity,
   passwordSecurity,
 } from "@prch/security";
-import { addFloodHeaders, encodeRelay, Message, NS } from "@prch/soap";
+import {
+  addFloodHeaders,
+  type EncodedDocument,
+  encodeRelay,
+  Message,
+  NS,
+  PEER_FLOODER,
+  type ScanLimits,
+  scanFlood,
+} from "@prch/soap";
 import {
   AddressMonitor,
   acceptPeerVia,
@@ -35,6 +44,7 @@ import {
 import { type ChannelHost, PeerChannel, type SendOptions } from "./channel.js";
 import { PeerNodeError } from "./errors.js";
 import { bodyWriterFor, type MessageBody, ReceivedMessage } from "./message.js";
+import { FloodPayload } from "./payload.js";
 import { fromSoapMessage, neighborTo, type Payload, toSoapMessage } from "./wire.js";
 
 /** How the mesh's neighbor links are secured (MC-PRCH §1.3.6, §5). */
@@ -179,6 +189,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
   private readonly channels = new Map<string, PeerChannel>();
   private readonly queue: MeshEvent<Payload>[] = [];
   private readonly maxMessageSize: number;
+  /** The links' decoder limits, applied by the flood scan too. */
+  private readonly scanLimits: ScanLimits;
   private dispatching = false;
   private backlogScheduled = false;
   private state: "open" | "closing" | "closed" = "open";
@@ -205,6 +217,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
     this.address = parts.address;
     this.monitor = parts.monitor;
     this.maxMessageSize = options.maxMessageSize ?? 65536;
+    this.scanLimits = { quotas: { maxDocumentSize: this.maxMessageSize } };
     this.engine = new MeshEngine<Payload>({
       meshName: options.meshName,
       address: parts.address,
@@ -445,7 +458,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
     this.messagesOut++;
     this.dispatch({
       type: "send",
-      message: { via: uri, to: uri, hops, size: 0, payload: message },
+      message: { via: uri, to: uri, hops, size: 0, payload: FloodPayload.of(message) },
     });
   }
 
@@ -464,6 +477,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
       return;
     }
     this.links.set(conn, ch);
+    // Floods whose headers can be read without a decode skip it: most are duplicates.
+    ch.interceptEnvelopes((payload) => this.screen(conn, ch, payload));
     ch.on("message", (m) => {
       let msg: ReturnType<typeof fromSoapMessage>;
       try {
@@ -489,6 +504,32 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
     });
     this.dispatch({ type: "connectionOpened", conn, direction });
     ch.resumeReading();
+  }
+
+  /**
+   * Hands a flood to the engine straight from its bytes when `scanFlood`
+   * can read its headers (WINDOWS-NOTES §1.3); returns false to have the
+   * link decode the envelope as usual (peer messages, StringTables that add
+   * strings, anything unusual).
+   */
+  private screen(conn: ConnId, ch: MessageChannel, bytes: Uint8Array): boolean {
+    const scan = scanFlood(bytes, ch.encoder.incoming, this.scanLimits);
+    if (scan === undefined) return false;
+    this.dispatch({
+      type: "messageReceived",
+      conn,
+      msg: {
+        kind: "Flood",
+        MessageID: `urn:uuid:${scan.messageId}`,
+        FloodMessage: PEER_FLOODER,
+        PeerVia: scan.peerVia,
+        PeerTo: scan.peerTo,
+        Hops: scan.hops,
+        size: bytes.length,
+        payload: FloodPayload.scanned(scan, ch.encoder, ch),
+      },
+    });
+    return true;
   }
 
   /** Feeds one event to the engine and carries out its actions; re-entrant calls are queued. */
@@ -519,8 +560,22 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
       case "deliver": {
         const ch = this.channels.get(a.channel.toLowerCase());
         if (ch === undefined) return;
+        let received: ReceivedMessage;
+        try {
+          received = new ReceivedMessage(a.msg.payload.message(), a.msg.size);
+        } catch (e) {
+          // A scanned flood whose document fails the full decode: the sender
+          // sent a malformed message, which costs it the link (WINDOWS-NOTES §1.3).
+          this.emit("warning", asError(e));
+          a.msg.payload.origin?.abort(
+            new TransportError("DecodeFailed", `malformed flood: ${asError(e).message}`, {
+              cause: e,
+            }),
+          );
+          return;
+        }
         this.messagesIn++;
-        ch.deliver(new ReceivedMessage(a.msg.payload, a.msg.size));
+        ch.deliver(received);
         return;
       }
       case "connect":
@@ -600,31 +655,34 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
   private flood(a: Extract<MeshAction<Payload>, { type: "flood" }>): void {
     const msg = a.msg;
     const payload = msg.payload;
-    if (payload.source !== undefined) {
+    if (!payload.isOwn) {
       // Relay: the received bytes go on with only the hop count changed (MC-PRCH §3.1.5.9).
       const hops = typeof msg.Hops === "bigint" ? msg.Hops : undefined;
       for (const conn of a.conns) {
         const ch = this.links.get(conn);
         if (ch === undefined) continue;
-        this.safely(() => ch.sendEncoded(encodeRelay(payload, ch.encoder, hops)));
+        this.safely(() => ch.sendEncoded(payload.relay(ch.encoder, hops)));
       }
     } else {
-      // Our own message: add the four peer headers once (WINDOWS-NOTES §1.3), then encode per link.
-      if (
-        payload.findHeader("FloodMessage", "http://schemas.microsoft.com/net/2006/05/peer") ===
-        undefined
-      ) {
-        addFloodHeaders(payload, {
+      const message = payload.message();
+      // Our own message: add the four peer headers once (WINDOWS-NOTES §1.3).
+      if (message.findHeader("FloodMessage", NS.peer) === undefined) {
+        addFloodHeaders(message, {
           messageId: msg.MessageID.replace(/^urn:uuid:/i, ""),
           peerTo: msg.PeerTo,
           peerVia: msg.PeerVia,
           ...(typeof msg.Hops === "bigint" ? { hops: msg.Hops } : {}),
         });
       }
+      // Serialised once, for the first link; the others get a renumbered copy.
+      let doc: EncodedDocument | undefined;
       for (const conn of a.conns) {
         const ch = this.links.get(conn);
         if (ch === undefined) continue;
-        this.safely(() => ch.send(payload));
+        this.safely(() => {
+          if (doc === undefined) doc = ch.sendRelayable(message);
+          else ch.sendEncoded(encodeRelay(doc, ch.encoder));
+        });
       }
     }
     this.scheduleBacklog();

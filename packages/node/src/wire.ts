@@ -25,17 +25,18 @@ import {
   tryReadFault,
 } from "@prch/soap";
 import { PeerNodeError } from "./errors.js";
+import { FloodPayload } from "./payload.js";
 
 /**
  * Translation between the SOAP messages of `@prch/soap` and the engine's
  * own vocabulary of `@prch/mesh-core`. The engine names fields as the
  * DataContracts do (PascalCase) and keeps IP addresses as text; soap keeps
- * the wire shapes. Flood messages carry the soap Message itself as their
- * payload, so a relay can reuse the received bytes.
+ * the wire shapes. Flood messages carry a {@link FloodPayload} (the soap
+ * Message, or the scanned bytes), so a relay can reuse the received bytes.
  */
 
 /** The payload handle flood messages carry through the engine. */
-export type Payload = Message;
+export type Payload = FloodPayload;
 
 /** WCF writes wsa:To `net.p2p://{mesh}/` on neighbor traffic (WINDOWS-NOTES §1.1). */
 export function neighborTo(meshName: string): string {
@@ -124,7 +125,7 @@ export function fromSoapMessage(msg: Message, size: number): PeerMessage<Payload
         PeerTo: h.peerTo,
         Hops: h.hops === "invalid" ? "invalid" : h.hops,
         size,
-        payload: msg,
+        payload: FloodPayload.of(msg),
       };
       return flood;
     }

@@ -153,6 +153,51 @@ describe("misbehaving neighbors are dropped; the node carries on", () => {
     await stillServes(n);
   });
 
+  it("a flood whose headers read well but whose body does not decode (scanned, then refused)", async () => {
+    const n = await open();
+    const warnings: string[] = [];
+    n.on("warning", (e) => warnings.push(e.message));
+    const got: string[] = [];
+    n.channel("net.p2p://bad/scan").on("message", (m) => got.push(m.text()));
+    const { ch, closed } = await fakeNeighbor(n);
+    const flood = (id: string, text: string) =>
+      new Message({
+        action: "urn:app/Say",
+        to: "net.p2p://bad/scan",
+        headers: createFloodHeaders({
+          messageId: id,
+          peerTo: "net.p2p://bad/scan",
+          peerVia: "net.p2p://bad/scan",
+        }),
+        body: (out) => {
+          out.startElement("string", "http://schemas.microsoft.com/2003/10/Serialization/");
+          out.writer.writeString(text);
+          out.endElement();
+        },
+      });
+    // The first flood defines the session strings; it is delivered.
+    ch.send(flood("6f9619ff-8b86-d011-b42d-00c04fc964f0", "fine"));
+    await until(() => got.length === 1, "the good flood");
+    // The second has an empty StringTable, so the node scans its headers instead of
+    // decoding it; its first body record is then made undefined (0x00).
+    const bytes = ch.encoder.encode(flood("6f9619ff-8b86-d011-b42d-00c04fc964f1", "broken"));
+    expect(bytes[0]).toBe(0);
+    let body = -1;
+    for (let i = bytes.length - 2; i >= 0; i--) {
+      if (bytes[i] === 0x56 && bytes[i + 1] === 0x0e) {
+        body = i + 2;
+        break;
+      }
+    }
+    expect(body).toBeGreaterThan(0);
+    bytes[body] = 0x00;
+    ch.sendEncoded(bytes);
+    await closed;
+    expect(got).toEqual(["fine"]);
+    expect(warnings.some((w) => /unknown record type 0x00/.test(w))).toBe(true);
+    await stillServes(n);
+  });
+
   // A load test over real sockets (thousands of messages), not a unit test: skipped in the unit-only pass.
   it.skipIf(process.env.PRCH_UNIT_ONLY === "1")(
     "a neighbor that never reads is aborted as too slow, and the others lose nothing",

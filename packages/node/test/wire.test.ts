@@ -102,7 +102,7 @@ describe("engine ⇄ SOAP mapping", () => {
       Hops: 5n,
       size: bytes.length,
     });
-    expect(f.kind === "Flood" && f.payload).toBe(received);
+    expect(f.kind === "Flood" && f.payload.message()).toBe(received);
   });
 
   it("rejects a message that is neither a peer message nor a flood", () => {

@@ -1,6 +1,7 @@
 import {
   BinaryXmlReader,
   BinaryXmlWriter,
+  decodeMultiByteInt31,
   NBFS_DICTIONARY,
   type ReaderQuotas,
   resolveQuotas,
@@ -25,6 +26,15 @@ export interface MessageSource {
   readonly text?: string;
   /** The session dictionary the document's odd ids refer to (binary with a session). */
   readonly session?: SessionDictionary;
+}
+
+/**
+ * A document that can be relayed with `encodeRelay`: its bytes as encoded
+ * (`source`) and, when it has one, the span of its Hops header.
+ */
+export interface EncodedDocument {
+  readonly source: MessageSource;
+  readonly hopsSpan?: { readonly start: number; readonly end: number } | undefined;
 }
 
 /** Options common to both encoders. */
@@ -238,6 +248,38 @@ export class BinaryMessageEncoder implements MessageEncoder {
     } catch (e) {
       return wrapNbfs(e);
     }
+  }
+
+  /**
+   * Encodes like {@link encode} and also describes the result as a relay
+   * source: the same message can then go to other binary links through
+   * `encodeRelay` (a copy with session ids renumbered) instead of being
+   * serialised once per link. The message must not carry a Hops header
+   * that is to change (no span is recorded).
+   */
+  encodeForRelay(message: Message): {
+    readonly bytes: Uint8Array;
+    readonly document: EncodedDocument;
+  } {
+    const bytes = this.encode(message);
+    const documentStart =
+      this.outgoing === undefined
+        ? 0
+        : (() => {
+            const t = decodeMultiByteInt31(bytes, 0);
+            return t.length + t.value;
+          })();
+    return {
+      bytes,
+      document: {
+        source: {
+          kind: "binary",
+          bytes,
+          documentStart,
+          ...(this.outgoing !== undefined ? { session: this.outgoing } : {}),
+        },
+      },
+    };
   }
 
   decode(bytes: Uint8Array): Message {

@@ -44,6 +44,7 @@ export {
   type EncoderOptions,
   type MessageEncoder,
   type MessageSource,
+  type EncodedDocument,
   TextMessageEncoder,
   WCF_STATIC_DICTIONARY,
 } from "./encoder.js";
@@ -157,6 +158,7 @@ export {
   type ResolverMessageOptions,
 } from "./resolver.js";
 export { encodeRelay } from "./relay.js";
+export { type ScanLimits, type ScannedFlood, scanFlood } from "./flood-scan.js";
 export { remapSessionStrings } from "./remap.js";
 export { canonicalize } from "./c14n.js";
 export {

@@ -6,11 +6,17 @@ import {
 } from "@prch/nbfs";
 import { NS } from "./constants.js";
 import { D } from "./dictionary.js";
-import { BinaryMessageEncoder, type MessageEncoder, TextMessageEncoder } from "./encoder.js";
+import {
+  BinaryMessageEncoder,
+  type EncodedDocument,
+  type MessageEncoder,
+  type MessageSource,
+  TextMessageEncoder,
+} from "./encoder.js";
 import { guardNbfs, SoapError } from "./errors.js";
 import { createHopsHeader } from "./peer.js";
-import { Message, ReceivedHeader } from "./message.js";
-import { remapSessionStrings } from "./remap.js";
+import { Message, type MessageVersion, MessageVersions, ReceivedHeader } from "./message.js";
+import { collectSessionRefs, remapSessionStrings, type SessionRef } from "./remap.js";
 
 /**
  * Re-sends a received flood message with only its hop count changed,
@@ -25,16 +31,24 @@ import { remapSessionStrings } from "./remap.js";
  * - Different encodings (text ↔ binary): the message is decoded again from
  *   the received bytes and re-encoded node by node (the slow path).
  *
- * `hops` undefined leaves the hop count (or its absence) unchanged. The
- * received message's body may already have been read; only its `source`
- * and header spans are used.
+ * `received` is a decoded message, the result of `scanFlood` (a flood
+ * that was never decoded) or of `BinaryMessageEncoder.encodeForRelay`. `hops` undefined leaves the hop count (or its
+ * absence) unchanged. The received message's body may already have been
+ * read; only its `source` and header spans are used. Relaying one message
+ * to several neighbors walks its records once (the session references are
+ * remembered per document).
  */
-export function encodeRelay(received: Message, target: MessageEncoder, hops?: bigint): Uint8Array {
+export function encodeRelay(
+  received: Message | EncodedDocument,
+  target: MessageEncoder,
+  hops?: bigint,
+): Uint8Array {
   const src = received.source;
   if (src === undefined)
     throw new SoapError("invalid-argument", "the message was not received by an encoder");
-  const hopsHeader = findHops(received);
-  if (hops !== undefined && hopsHeader === undefined) {
+  const hopsHeader = received instanceof Message ? findHops(received) : undefined;
+  const hopsSpan = received instanceof Message ? hopsHeader?.span : received.hopsSpan;
+  if (hops !== undefined && hopsSpan === undefined) {
     throw new SoapError("missing-element", "the message has no Hops header to change", {
       path: "Envelope/Header/Hops",
     });
@@ -43,9 +57,9 @@ export function encodeRelay(received: Message, target: MessageEncoder, hops?: bi
     return relayText(src.text ?? "", hopsHeader, hops);
   }
   if (src.kind === "binary" && target instanceof BinaryMessageEncoder) {
-    return relayBinary(src.bytes, src.documentStart, src.session, target, hopsHeader, hops);
+    return relayBinary(src.bytes, src.documentStart, src.session, target, hopsSpan, hops);
   }
-  return relaySlow(received, target, hops);
+  return relaySlow(src, received instanceof Message ? received.version : undefined, target, hops);
 }
 
 function findHops(msg: Message): ReceivedHeader | undefined {
@@ -111,10 +125,10 @@ function relayBinary(
   documentStart: number,
   from: SessionDictionary | undefined,
   target: BinaryMessageEncoder,
-  hopsHeader: ReceivedHeader | undefined,
+  hopsSpan: { readonly start: number; readonly end: number } | undefined,
   hops: bigint | undefined,
 ): Uint8Array {
-  const span = hops !== undefined ? hopsHeader?.span : undefined;
+  const span = hops !== undefined ? hopsSpan : undefined;
   const replacement = hops !== undefined ? hopsFragment(hops) : undefined;
   const to = target.outgoing;
   if (from === undefined) {
@@ -138,6 +152,11 @@ function relayBinary(
     return out;
   }
   return guardNbfs(() => {
+    const refs = sessionRefs(bytes, documentStart, from);
+    if (to !== undefined) {
+      const known = knownRenumbering(bytes, documentStart, refs, to, span, replacement);
+      if (known !== undefined) return known;
+    }
     const staged: string[] = [];
     const stagedIds = new Map<string, number>();
     const limits = target.sessionLimits;
@@ -158,28 +177,171 @@ function relayBinary(
             stagedBytes += len;
             return id;
           };
-    const doc = remapSessionStrings(bytes, documentStart, from, stage, span, replacement);
-    if (to === undefined) return doc;
-    const table = encodeStringTable(staged);
-    for (const s of staged) to.add(s);
-    const out = new Uint8Array(table.length + doc.length);
-    out.set(table, 0);
-    out.set(doc, table.length);
+    let out: Uint8Array | undefined;
+    if (stage !== undefined) {
+      out = renumber(bytes, documentStart, refs, stage, span, replacement, () =>
+        encodeStringTable(staged),
+      );
+    }
+    if (out === undefined) {
+      // A string has to go inline (no target session, or it is full): the
+      // record types change, so walk and copy record by record.
+      staged.length = 0;
+      stagedIds.clear();
+      stagedBytes = 0;
+      const doc = remapSessionStrings(bytes, documentStart, from, stage, span, replacement);
+      if (to === undefined) return doc;
+      const table = encodeStringTable(staged);
+      out = new Uint8Array(table.length + doc.length);
+      out.set(table, 0);
+      out.set(doc, table.length);
+    }
+    for (const s of staged) to!.add(s);
     return out;
   });
 }
 
+const EMPTY_TABLE = Uint8Array.of(0);
+const emptyTable = () => EMPTY_TABLE;
+
+/**
+ * The relay when the target session already holds every string the
+ * document refers to — after the first few messages on a link, always. When
+ * the ids are even the same and the hop count stays, the received document
+ * (with its empty StringTable) is valid on the target link as it is.
+ */
+function knownRenumbering(
+  bytes: Uint8Array,
+  documentStart: number,
+  refs: readonly SessionRef[],
+  to: SessionDictionary,
+  span: { readonly start: number; readonly end: number } | undefined,
+  replacement: Uint8Array | undefined,
+): Uint8Array | undefined {
+  let same = true;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    if (span !== undefined && r.at >= span.start && r.at < span.end) continue;
+    const id = to.idOf(r.text);
+    if (id === undefined) return undefined;
+    if (id !== r.id) same = false;
+  }
+  if (same && replacement === undefined && documentStart === 1 && bytes[0] === 0) return bytes;
+  return renumber(bytes, documentStart, refs, (s) => to.idOf(s)!, span, replacement, emptyTable);
+}
+
+/**
+ * Session-string references of received documents, found by one walk and
+ * reused for every neighbor the document is relayed to. Keyed by the
+ * received bytes, which belong to one message and one incoming session.
+ */
+const refsByDocument = new WeakMap<Uint8Array, readonly SessionRef[]>();
+
+function sessionRefs(
+  bytes: Uint8Array,
+  documentStart: number,
+  from: SessionDictionary,
+): readonly SessionRef[] {
+  let refs = refsByDocument.get(bytes);
+  if (refs === undefined) {
+    refs = collectSessionRefs(bytes, documentStart, from);
+    refsByDocument.set(bytes, refs);
+  }
+  return refs;
+}
+
+function mb31Length(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/**
+ * The document with each session reference renumbered through `stage`, and
+ * the Hops span replaced, after the StringTable `head()` (called once every
+ * id is staged); undefined when some string must go inline (then the caller
+ * walks the records). The layout is unchanged except for the widths of the
+ * renumbered ids, so this is a few copies between references.
+ */
+function renumber(
+  bytes: Uint8Array,
+  documentStart: number,
+  refs: readonly SessionRef[],
+  stage: (s: string) => number,
+  span: { readonly start: number; readonly end: number } | undefined,
+  replacement: Uint8Array | undefined,
+  head: () => Uint8Array,
+): Uint8Array | undefined {
+  const splice = span !== undefined && replacement !== undefined;
+  const ids = new Int32Array(refs.length);
+  let size = bytes.length - documentStart;
+  if (splice) size += replacement.length - (span.end - span.start);
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    if (splice && r.at < span.end && r.at + r.len > span.start) {
+      if (r.at < span.start || r.at + r.len > span.end) {
+        throw new SoapError("malformed-envelope", "the Hops header is not on a record boundary");
+      }
+      ids[i] = -1; // inside the replaced Hops header
+      continue;
+    }
+    const id = stage(r.text);
+    if (id < 0) return undefined;
+    ids[i] = id;
+    size += mb31Length(id) - r.len;
+  }
+  const table = head();
+  const out = new Uint8Array(table.length + size);
+  out.set(table, 0);
+  let o = table.length;
+  let cursor = documentStart;
+  let spliced = !splice;
+  const copyTo = (end: number) => {
+    out.set(bytes.subarray(cursor, end), o);
+    o += end - cursor;
+    cursor = end;
+  };
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    if (!spliced && r.at >= span!.start) {
+      copyTo(span!.start);
+      out.set(replacement!, o);
+      o += replacement!.length;
+      cursor = span!.end;
+      spliced = true;
+    }
+    const id = ids[i]!;
+    if (id < 0) continue;
+    copyTo(r.at);
+    let x = id;
+    while (x >= 0x80) {
+      out[o++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    out[o++] = x;
+    cursor += r.len;
+  }
+  if (!spliced) {
+    copyTo(span!.start);
+    out.set(replacement!, o);
+    o += replacement!.length;
+    cursor = span!.end;
+  }
+  copyTo(bytes.length);
+  return out;
+}
+
 /** Cross-encoding relay: decode the received bytes again and re-encode node by node. */
 function relaySlow(
-  received: Message,
+  src: MessageSource,
+  receivedVersion: MessageVersion | undefined,
   target: MessageEncoder,
   hops: bigint | undefined,
 ): Uint8Array {
-  const src = received.source!;
+  // A scanned flood is always SOAP 1.2 with WS-Addressing 1.0 (see scanFlood).
+  const version = receivedVersion ?? MessageVersions.Soap12WSAddressing10;
   let again: Message;
   if (src.kind === "text") {
     again = new TextMessageEncoder({
-      version: received.version,
+      version,
       quotas: { maxDocumentSize: 0x7fffffff },
     }).decodeString(src.text ?? "");
   } else {
@@ -187,7 +349,7 @@ function relaySlow(
     const copy = new Uint8Array(1 + src.bytes.length - src.documentStart);
     copy.set(src.bytes.subarray(src.documentStart), 1);
     const dec = new BinaryMessageEncoder({
-      version: received.version,
+      version,
       quotas: { maxDocumentSize: 0x7fffffff },
       ...(src.session !== undefined
         ? { session: { incoming: src.session, outgoing: src.session } }

@@ -11,7 +11,7 @@ import { SoapError } from "./errors.js";
  */
 
 /** Fixed payload sizes of text records (even record types, MC-NBFX §2.2.3). */
-const FIXED: Record<number, number> = {
+export const FIXED_TEXT: Readonly<Record<number, number>> = {
   128: 0, // ZeroText
   130: 0, // OneText
   132: 0, // FalseText
@@ -35,7 +35,7 @@ const FIXED: Record<number, number> = {
 };
 
 /** Length-prefix width of length-prefixed text records. */
-const LENGTH_PREFIXED: Record<number, 1 | 2 | 4> = {
+export const LENGTH_PREFIXED_TEXT: Readonly<Record<number, 1 | 2 | 4>> = {
   152: 1, // Chars8Text
   154: 2, // Chars16Text
   156: 4, // Chars32Text
@@ -67,21 +67,37 @@ function bad(message: string, at: number): never {
   throw new SoapError("malformed-envelope", `${message} at byte ${at}`);
 }
 
+/** Where a session string is referenced in a record stream (see {@link collectSessionRefs}). */
+export interface SessionRef {
+  /** Offset of the DictionaryString's MultiByteInt31. */
+  readonly at: number;
+  /** Its length in bytes. */
+  readonly len: number;
+  /** The (odd) session id. */
+  readonly id: number;
+  /** The string it stands for in the source session. */
+  readonly text: string;
+}
+
 class Copier {
   private out: Uint8Array;
   private o = 0;
   private p: number;
   private readonly end: number;
+  /** Dry run: walk and collect references, write nothing. */
+  private readonly dry: boolean;
 
   constructor(
     private readonly src: Uint8Array,
     start: number,
     private readonly from: SessionDictionary,
     private readonly stage: ((s: string) => number) | undefined,
+    private readonly refs?: SessionRef[],
   ) {
     this.p = start;
     this.end = src.length;
-    this.out = new Uint8Array(src.length - start + 64);
+    this.dry = refs !== undefined;
+    this.out = new Uint8Array(this.dry ? 0 : src.length - start + 64);
   }
 
   get pos(): number {
@@ -102,11 +118,13 @@ class Copier {
   }
 
   emitByte(b: number): void {
+    if (this.dry) return;
     this.ensure(1);
     this.out[this.o++] = b;
   }
 
   emitBytes(b: Uint8Array): void {
+    if (this.dry) return;
     this.ensure(b.length);
     this.out.set(b, this.o);
     this.o += b.length;
@@ -115,9 +133,11 @@ class Copier {
   /** Copies `n` source bytes unchanged. */
   copy(n: number): void {
     if (n < 0 || this.p + n > this.end) bad("record runs past the end", this.p);
-    this.ensure(n);
-    this.out.set(this.src.subarray(this.p, this.p + n), this.o);
-    this.o += n;
+    if (!this.dry) {
+      this.ensure(n);
+      this.out.set(this.src.subarray(this.p, this.p + n), this.o);
+      this.o += n;
+    }
     this.p += n;
   }
 
@@ -145,6 +165,7 @@ class Copier {
   }
 
   emitMb31(v: number): void {
+    if (this.dry) return;
     this.ensure(5);
     let x = v;
     while (x >= 0x80) {
@@ -177,6 +198,10 @@ class Copier {
     }
     const s = this.from.get(value);
     if (s === undefined) bad(`unknown session string ${value}`, at);
+    if (this.refs !== undefined) {
+      this.refs.push({ at, len, id: value, text: s });
+      return undefined;
+    }
     const id = this.stage?.(s) ?? -1;
     if (id >= 0) {
       emitType(false);
@@ -200,7 +225,7 @@ class Copier {
     if (t < 0x80 || t > 0xbd) bad(`expected a text record, found 0x${t.toString(16)}`, at);
     const base = t & 0xfe;
     const end = t & 1;
-    const fixed = FIXED[base];
+    const fixed = FIXED_TEXT[base];
     if (fixed !== undefined) {
       this.copy(1 + fixed);
       if (base === 0xa4) {
@@ -214,7 +239,7 @@ class Copier {
       }
       return;
     }
-    const width = LENGTH_PREFIXED[base];
+    const width = LENGTH_PREFIXED_TEXT[base];
     if (width !== undefined) {
       if (this.p + 1 + width > this.end) bad("truncated text record", at);
       const dv = new DataView(this.src.buffer, this.src.byteOffset + this.p + 1, width);
@@ -413,7 +438,31 @@ export function remapSessionStrings(
   span?: { readonly start: number; readonly end: number },
   replacement?: Uint8Array,
 ): Uint8Array {
-  const c = new Copier(src, start, from, stage);
+  return walk(new Copier(src, start, from, stage), src, span, replacement);
+}
+
+/**
+ * Walks the record stream `src[start…]` once and lists every reference to
+ * a session string of `from`, in order. A relay to several neighbors then
+ * rewrites only these ids per target instead of walking the records again
+ * (see `encodeRelay`). Throws on a malformed stream, as the copier does.
+ */
+export function collectSessionRefs(
+  src: Uint8Array,
+  start: number,
+  from: SessionDictionary,
+): SessionRef[] {
+  const refs: SessionRef[] = [];
+  walk(new Copier(src, start, from, undefined, refs), src);
+  return refs;
+}
+
+function walk(
+  c: Copier,
+  src: Uint8Array,
+  span?: { readonly start: number; readonly end: number },
+  replacement?: Uint8Array,
+): Uint8Array {
   const end = src.length;
   let spliced = span === undefined || replacement === undefined;
   while (c.pos < end) {

@@ -183,3 +183,70 @@ describe("relay respects the target's session limits", () => {
     expect(tx.outgoing!.byteSize).toBeLessThanOrEqual(40);
   });
 });
+
+describe("one received flood relayed to many neighbors", () => {
+  it("renumbers session strings per target from one walk of the document", () => {
+    const inbound = link("session");
+    const received = inbound.rx.decode(inbound.tx.encode(flood("fan-out", 6n)));
+    const outputs: Uint8Array[] = [];
+    for (let k = 0; k < 4; k++) {
+      const out = link("session");
+      // k unrelated strings first: the target numbers the flood's strings 2k higher.
+      for (let j = 0; j < k; j++) {
+        out.rx.decode(
+          out.tx.encode(
+            new Message({
+              action: `urn:warm/${k}/${j}`,
+              to: "net.p2p://warm/",
+              body: (o) => {
+                o.startElement(sessionString(`W${k}x${j}`), sessionString(`urn:w${k}x${j}`));
+                o.endElement();
+              },
+            }),
+          ),
+        );
+      }
+      // Twice: the second relay on a link reuses the strings its first one defined.
+      for (let pass = 0; pass < 2; pass++) {
+        const bytes = encodeRelay(received, out.tx, 5n);
+        outputs.push(bytes);
+        const next = out.rx.decode(bytes);
+        expect(parseFloodHeaders(next)).toMatchObject({
+          hops: 5n,
+          messageId: "271dddd4-fa44-46e2-9b86-090c0a52326c",
+        });
+        expect(readSay(next)).toEqual({ text: "fan-out", count: "7" });
+      }
+    }
+    // The first relay on each link carries a StringTable, the second none (0x00).
+    expect(outputs[1]![0]).toBe(0);
+    expect(outputs[0]![0]).not.toBe(0);
+    // Different numberings give different documents.
+    expect(Buffer.from(outputs[1]!)).not.toEqual(Buffer.from(outputs[7]!));
+  });
+});
+
+describe("one message sent to many links (encodeForRelay)", () => {
+  it("serialises once; the other links get copies renumbered for their sessions", () => {
+    const links = [0, 1, 2].map(() => link("session"));
+    // Give link 2 unrelated history, so its numbering differs from link 0's.
+    links[2]!.rx.decode(
+      links[2]!.tx.encode(
+        createLinkUtilityMessage({ total: 1, useful: 1 }, { to: "net.p2p://o/" }),
+      ),
+    );
+    for (let round = 0; round < 2; round++) {
+      const msg = flood(`round ${round}`, 3n, `00000000-0000-4000-8000-00000000001${round}`);
+      const first = links[0]!.tx as BinaryMessageEncoder;
+      const { bytes, document } = first.encodeForRelay(msg);
+      const outs = [bytes, ...links.slice(1).map((l) => encodeRelay(document, l.tx))];
+      outs.forEach((b, i) => {
+        const got = links[i]!.rx.decode(b);
+        expect(parseFloodHeaders(got).hops).toBe(3n);
+        expect(readSay(got).text).toBe(`round ${round}`);
+      });
+      // Link 1 numbers the strings as link 0 does: from the second round on it gets the very bytes.
+      if (round === 1) expect(outs[1]).toBe(bytes);
+    }
+  });
+});

@@ -4,6 +4,7 @@ import type { PeerCertificate, TLSSocket } from "node:tls";
 import {
   type BinaryEncoderOptions,
   BinaryMessageEncoder,
+  type EncodedDocument,
   type Message,
   SoapError,
   WSA,
@@ -57,6 +58,7 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
   readonly encoder: BinaryMessageEncoder;
   private readonly pending = new Map<string, PendingRequest>();
   private readonly maxPendingRequests: number;
+  private interceptor: ((payload: Uint8Array) => boolean) | undefined;
 
   constructor(connection: NetTcpConnection, options: MessageChannelOptions = {}) {
     super();
@@ -109,10 +111,30 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
 
   /** Encodes and sends one message. Returns the pending message count. */
   send(message: Message): number {
-    let bytes: Uint8Array;
+    return this.connection.send(this.encodeOrAbort(message, false).bytes);
+  }
+
+  /**
+   * Sends one message like {@link send} and returns the encoded document,
+   * from which `encodeRelay(document, other.encoder)` makes the same
+   * message for other links without serialising it again (a mesh sending
+   * one message to all its neighbors).
+   */
+  sendRelayable(message: Message): EncodedDocument {
+    const { bytes, document } = this.encodeOrAbort(message, true);
+    this.connection.send(bytes);
+    return document!;
+  }
+
+  private encodeOrAbort(
+    message: Message,
+    relayable: boolean,
+  ): { bytes: Uint8Array; document?: EncodedDocument } {
     if (!this.connection.isOpen) throw new TransportError("Closed", "the link is closed");
     try {
-      bytes = this.encoder.encode(message);
+      return relayable
+        ? this.encoder.encodeForRelay(message)
+        : { bytes: this.encoder.encode(message) };
     } catch (e) {
       // The outgoing session dictionary may have taken new strings that the
       // peer will never see; the link cannot continue consistently.
@@ -122,7 +144,6 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
       this.connection.abort(err);
       throw err;
     }
-    return this.connection.send(bytes);
   }
 
   /**
@@ -171,6 +192,20 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
     });
   }
 
+  /**
+   * Sees each received envelope payload before it is decoded. When
+   * `interceptor` returns true the envelope is taken care of and is not
+   * decoded or emitted; false lets it through as usual. A mesh uses this
+   * to drop duplicate floods after a cheap look (`scanFlood`). The
+   * interceptor must leave the incoming session dictionary as a decode
+   * would, so it may only take envelopes whose StringTable is empty. An
+   * exception aborts the link as a failed decode (a `SoapError`) or a
+   * failed handler (anything else) does. `undefined` removes it.
+   */
+  interceptEnvelopes(interceptor: ((payload: Uint8Array) => boolean) | undefined): void {
+    this.interceptor = interceptor;
+  }
+
   /** Stops delivering messages (and reading the socket) until {@link resumeReading}. */
   pauseReading(): void {
     this.connection.pauseReading();
@@ -192,6 +227,14 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
   }
 
   private onEnvelope(payload: Uint8Array): void {
+    if (this.interceptor !== undefined) {
+      try {
+        if (this.interceptor(payload)) return;
+      } catch (e) {
+        this.abortForHandler(e);
+        return;
+      }
+    }
     let message: Message;
     try {
       message = this.encoder.decode(payload);
@@ -219,19 +262,23 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
     try {
       this.emit("message", message);
     } catch (e) {
-      // Bodies are read lazily, so a malformed body from the peer surfaces
-      // in the handler as a SoapError: that is the peer's fault, and it
-      // must cost the link, not the process. Any other exception is a bug
-      // in the handler; it too ends only this link, with the error as cause.
-      const peerFault = e instanceof SoapError;
-      this.connection.abort(
-        new TransportError(
-          peerFault ? "DecodeFailed" : "HandlerFailed",
-          `${peerFault ? "malformed message" : "message handler failed"}: ${(e as Error)?.message ?? String(e)}`,
-          { cause: e },
-        ),
-      );
+      this.abortForHandler(e);
     }
+  }
+
+  private abortForHandler(e: unknown): void {
+    // Bodies are read lazily, so a malformed body from the peer surfaces
+    // in the handler as a SoapError: that is the peer's fault, and it
+    // must cost the link, not the process. Any other exception is a bug
+    // in the handler; it too ends only this link, with the error as cause.
+    const peerFault = e instanceof SoapError;
+    this.connection.abort(
+      new TransportError(
+        peerFault ? "DecodeFailed" : "HandlerFailed",
+        `${peerFault ? "malformed message" : "message handler failed"}: ${(e as Error)?.message ?? String(e)}`,
+        { cause: e },
+      ),
+    );
   }
 
   private onClosed(error: TransportError | undefined): void {

@@ -146,6 +146,41 @@ describe("MessageChannel robustness", () => {
     }
   });
 
+  it("an envelope interceptor takes envelopes before decoding; the rest decode as usual", async () => {
+    const { listener, client, server } = await pair();
+    try {
+      const got: string[] = [];
+      const taken: number[] = [];
+      server.on("message", (m) => got.push(m.action ?? ""));
+      // Take every envelope whose StringTable is empty (the action is already a session string).
+      server.interceptEnvelopes((payload) => {
+        if (payload[0] !== 0) return false;
+        taken.push(payload.length);
+        return true;
+      });
+      server.resumeReading();
+      client.resumeReading();
+      client.send(textBody("urn:prch:test/a", "1"));
+      client.send(textBody("urn:prch:test/a", "2"));
+      client.send(textBody("urn:prch:test/b", "3"));
+      await waitFor(() => got.length + taken.length === 3);
+      expect(got).toEqual(["urn:prch:test/a", "urn:prch:test/b"]);
+      expect(taken).toHaveLength(1);
+      // Removed: everything is decoded again.
+      server.interceptEnvelopes(undefined);
+      client.send(textBody("urn:prch:test/a", "4"));
+      await waitFor(() => got.length === 3);
+      // An interceptor that throws costs the link, as a failed decode or handler does.
+      server.interceptEnvelopes(() => {
+        throw new RangeError("bug");
+      });
+      client.send(textBody("urn:prch:test/a", "5"));
+      expect((await server.closed)?.code).toBe("HandlerFailed");
+    } finally {
+      await listener.close();
+    }
+  });
+
   it("holds messages while paused and delivers them in order on resume", async () => {
     const { listener, client, server } = await pair();
     try {

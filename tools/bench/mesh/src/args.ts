@@ -8,15 +8,18 @@ export interface MeshArgs {
   readonly quick: boolean;
   readonly seed: number;
   readonly json: string;
+  /** Run in the main thread instead of a worker (for `node --cpu-prof`); no watchdog. */
+  readonly inThread: boolean;
 }
 
 export const USAGE = `usage: bench-mesh [--impl floodsub,gossipsub,prch-none,prch-password] [--n 10,30]
-                  [--runs 3] [--seed 1] [--quick] [--json bench-results/mesh.json]
+                  [--runs 3] [--seed 1] [--quick] [--json bench-results/mesh.json] [--in-thread]
   --impl   implementations to run, one after another (default: all)
   --n      mesh sizes (default 10,30)
   --runs   runs per implementation and size; run k uses topology seed + k (default 3)
   --quick  small message counts for a smoke run (also PRCH_BENCH_QUICK=1)
-  --json   where the JSON report goes`;
+  --json   where the JSON report goes
+  --in-thread  run in the main thread (for node --cpu-prof); no watchdog, so not for js-libp2p at full rate`;
 
 function positiveInts(flag: string, v: string, min: number): number[] {
   const out = v.split(",").map((s) => Number(s.trim()));
@@ -35,10 +38,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let seed = 1;
   let quick = env.PRCH_BENCH_QUICK === "1";
   let json = "bench-results/mesh.json";
+  let inThread = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === "--quick") {
       quick = true;
+      continue;
+    }
+    if (flag === "--in-thread") {
+      inThread = true;
       continue;
     }
     if (flag === "--help" || flag === "-h") throw new Error(USAGE);
@@ -68,5 +76,5 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
-  return { impls, sizes, runs, quick, seed, json };
+  return { impls, sizes, runs, quick, seed, json, inThread };
 }

@@ -24,7 +24,7 @@ export async function runMeshBench(
   options: { readonly isolate?: boolean } = {},
 ): Promise<MeshReport> {
   // Isolated (worker-thread) runs need the built worker.js; tests run in-thread.
-  const isolate = options.isolate ?? true;
+  const isolate = options.isolate ?? !args.inThread;
   const workload = args.quick ? QUICK_WORKLOAD : FULL_WORKLOAD;
   const impls = resolveImpls(args.impls);
   const groups: GroupResult[] = [];

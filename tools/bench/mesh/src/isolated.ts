@@ -40,11 +40,14 @@ export async function runIsolated(
   log.runStartAt = now();
   const input: WorkerInput = { impl, n, seed, options: o, buffer: log.buffer as SharedArrayBuffer };
   // The worker runs built code: drop a test runner's source-resolution conditions
-  // (`--conditions @prch/source`), which would point it at TypeScript files.
+  // (`--conditions @prch/source`), which would point it at TypeScript files, and
+  // V8 flags such as `--expose-gc`, which are process-wide (already in effect in
+  // the worker) and which `new Worker` refuses in `execArgv`.
   const execArgv = process.execArgv.filter(
     (a, i, all) =>
       !a.startsWith("--conditions") &&
       !a.startsWith("-C") &&
+      !a.startsWith("--expose-gc") &&
       !(all[i - 1] === "--conditions" || all[i - 1] === "-C"),
   );
   const worker = new Worker(workerUrl, { workerData: input, execArgv });

@@ -155,8 +155,10 @@ describe("parseArgs", () => {
       runs: 3,
       quick: false,
       json: "bench-results/mesh.json",
+      inThread: false,
     });
     expect(parseArgs([], { PRCH_BENCH_QUICK: "1" }).quick).toBe(true);
+    expect(parseArgs(["--in-thread"], {}).inThread).toBe(true);
   });
 
   it("rejects bad values and unknown flags", () => {

@@ -1,0 +1,65 @@
+import {
+  type BinaryMessageEncoder,
+  encodeRelay,
+  type Message,
+  type MessageEncoder,
+  type ScannedFlood,
+} from "@prch/soap";
+import type { MessageChannel } from "@prch/transport-node";
+
+/**
+ * What a flood message carries through the engine: the application's own
+ * message, a received one that was decoded, or a received one that was only
+ * scanned (`scanFlood`). Most received copies are duplicates that the
+ * engine drops (MC-PRCH §3.1.5.9.1.1); a scanned copy is decoded only when
+ * it is delivered, and relayed from its bytes without a decode at all.
+ */
+export class FloodPayload {
+  private constructor(
+    private decoded: Message | undefined,
+    private readonly scanned: ScannedFlood | undefined,
+    private readonly decoder: BinaryMessageEncoder | undefined,
+    /** The link a scanned flood came in on (aborted if its document proves malformed). */
+    readonly origin: MessageChannel | undefined,
+  ) {}
+
+  /** A message this node sends, or a received one already decoded (it has a `source`). */
+  static of(message: Message): FloodPayload {
+    return new FloodPayload(message, undefined, undefined, undefined);
+  }
+
+  /**
+   * A received flood known from a scan; `decoder` is the link's encoder,
+   * whose incoming session the document's string ids refer to.
+   */
+  static scanned(
+    scan: ScannedFlood,
+    decoder: BinaryMessageEncoder,
+    origin: MessageChannel,
+  ): FloodPayload {
+    return new FloodPayload(undefined, scan, decoder, origin);
+  }
+
+  /** True for a message this node originated (it has no received bytes to relay). */
+  get isOwn(): boolean {
+    return this.scanned === undefined && this.decoded?.source === undefined;
+  }
+
+  /**
+   * The SOAP message, decoded on first use for a scanned flood. Throws a
+   * `SoapError` when the document turns out to be malformed beyond its
+   * headers. (A scanned document's StringTable is empty, so decoding it
+   * later leaves the link's session as it is.)
+   */
+  message(): Message {
+    if (this.decoded === undefined) {
+      this.decoded = this.decoder!.decode(this.scanned!.source.bytes);
+    }
+    return this.decoded;
+  }
+
+  /** The received bytes encoded for `target`, with the hop count changed when given. */
+  relay(target: MessageEncoder, hops?: bigint): Uint8Array {
+    return encodeRelay(this.scanned ?? this.decoded!, target, hops);
+  }
+}
