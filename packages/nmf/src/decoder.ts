@@ -99,7 +99,15 @@ export class RecordDecoder {
   private rawTotal = 0;
   private failure: NmfError | undefined;
 
-  constructor(limits: DecoderLimits = {}) {
+  /**
+   * With `shareBuffers`, an envelope payload that lies within one pushed
+   * chunk is handed out as a view of it instead of a copy: only for callers
+   * that never reuse or change the bytes they push (Node's socket chunks).
+   */
+  constructor(
+    limits: DecoderLimits = {},
+    private readonly shareBuffers = false,
+  ) {
     this.limits = resolveLimits(limits);
   }
 
@@ -425,7 +433,7 @@ export class RecordDecoder {
     this.parts = [];
     let payload: Uint8Array;
     if (parts.length === 1) {
-      payload = copyOf(parts[0]!);
+      payload = this.shareBuffers ? parts[0]! : copyOf(parts[0]!);
     } else {
       let total = 0;
       for (const p of parts) total += p.length;

@@ -1,6 +1,12 @@
 import { RecordDecoder, type DecoderLimits } from "./decoder.js";
 import { type EnvelopeEncoding, isKnownEncoding, type KnownEncoding } from "./encodings.js";
-import { concatBytes, DEFAULT_CHUNK_SIZE, encodePreamble, encodeRecord } from "./encoder.js";
+import {
+  concatBytes,
+  DEFAULT_CHUNK_SIZE,
+  encodePreamble,
+  encodeRecord,
+  sizedEnvelopeHeader,
+} from "./encoder.js";
 import { NmfError } from "./errors.js";
 import { FaultName, faultUri } from "./faults.js";
 import {
@@ -57,6 +63,15 @@ export type NmfEvent =
 export interface SessionOptions extends DecoderLimits {
   /** Largest Data Chunk written for unsized envelopes (default 65536). */
   chunkSize?: number;
+  /**
+   * Share buffers instead of copying them (default false): received
+   * envelopes may be views of the bytes given to `receive`, and sized
+   * envelopes given to `sendEnvelope` are kept by reference until
+   * `takeOutput`. Only for callers that never change or reuse those bytes
+   * afterwards, such as a Node.js socket's chunks; saves two copies per
+   * message.
+   */
+  shareBuffers?: boolean;
 }
 
 /** Initiator configuration (the PCO of MC-NMF §1.3). */
@@ -119,6 +134,7 @@ export abstract class NmfSession {
   abstract readonly role: "initiator" | "receiver";
   protected phase: Phase;
   protected readonly decoder: RecordDecoder;
+  private readonly shareBuffers: boolean;
   protected readonly chunkSize: number;
   protected sessionMode: Mode | undefined;
   protected sessionVia: string | undefined;
@@ -132,7 +148,8 @@ export abstract class NmfSession {
   private cleanClose = false;
 
   protected constructor(options: SessionOptions, phase: Phase) {
-    this.decoder = new RecordDecoder(options);
+    this.decoder = new RecordDecoder(options, options.shareBuffers === true);
+    this.shareBuffers = options.shareBuffers === true;
     const chunk = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(chunk) || chunk < 1 || chunk > 0x7fffffff) {
       throw new NmfError("invalid-argument", `chunkSize must be a positive integer, got ${chunk}`);
@@ -260,7 +277,10 @@ export abstract class NmfSession {
     switch (this.sessionMode) {
       case Mode.Duplex:
       case Mode.Simplex:
-        this.output.push(encodeRecord({ type: "sizedEnvelope", payload }));
+        if (this.shareBuffers) {
+          // The record header alone; takeOutput() joins it with the payload in one copy.
+          this.output.push(sizedEnvelopeHeader(payload.length), payload);
+        } else this.output.push(encodeRecord({ type: "sizedEnvelope", payload }));
         break;
       case Mode.SingletonUnsized:
         this.output.push(

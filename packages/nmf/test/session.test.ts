@@ -96,6 +96,39 @@ describe("initiator and receiver against each other", () => {
     expect(i.closed && r.closed).toBe(true);
   });
 
+  it("shareBuffers: the same bytes on the wire, payloads handed over without copies", () => {
+    const make = (shareBuffers: boolean) => {
+      const i = new NmfInitiator({
+        mode: Mode.Duplex,
+        via: VIA,
+        encoding: KnownEncoding.Soap12BinarySession,
+        shareBuffers,
+      });
+      const r = new NmfReceiver({ shareBuffers });
+      i.start();
+      pump(i, r);
+      return { i, r };
+    };
+    const shared = make(true);
+    const copied = make(false);
+    const payloads = [1, 127, 128, 16384, 60000].map((n) => new Uint8Array(n).fill(n & 0xff));
+    for (const p of payloads) {
+      shared.i.sendEnvelope(p);
+      copied.i.sendEnvelope(p);
+    }
+    const wire = shared.i.takeOutput();
+    expect(hex(wire)).toBe(hex(copied.i.takeOutput()));
+    // Fed in one chunk, every envelope is a view of that chunk; the copying session copies.
+    const got = shared.r.receive(wire).filter((e) => e.type === "envelope");
+    const gotCopied = copied.r.receive(Uint8Array.from(wire)).filter((e) => e.type === "envelope");
+    expect(got.map((e) => e.type === "envelope" && e.payload.length)).toEqual(
+      payloads.map((p) => p.length),
+    );
+    for (const e of got) if (e.type === "envelope") expect(e.payload.buffer).toBe(wire.buffer);
+    for (const e of gotCopied)
+      if (e.type === "envelope") expect(e.payload.buffer).not.toBe(wire.buffer);
+  });
+
   it("singleton unsized: one request in chunks, one reply, End both ways", () => {
     const i = new NmfInitiator({
       mode: Mode.SingletonUnsized,

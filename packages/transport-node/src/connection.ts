@@ -219,7 +219,8 @@ export class NetTcpConnection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Queues one envelope payload. It is written with everything else sent in
-   * the same event-loop turn. Returns {@link pendingMessages}.
+   * the same event-loop turn, and referenced (not copied) until then, so do
+   * not change it afterwards. Returns {@link pendingMessages}.
    */
   send(payload: Uint8Array): number {
     if (this.isClosed)

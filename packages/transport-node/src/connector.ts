@@ -230,6 +230,8 @@ function attempt(
           encoding: KnownEncoding.Soap12BinarySession,
           upgrades: options.tls !== undefined ? [UpgradeProtocol.SslTls] : [],
           maxMessageSize: options.maxMessageSize ?? 65536,
+          // Socket chunks are never reused and sent payloads are not changed: no copies.
+          shareBuffers: true,
         });
       } catch (e) {
         settle(new TransportError("InvalidAddress", `bad Via ${via}`, { cause: e }));

@@ -168,6 +168,8 @@ export class NetTcpListener extends EventEmitter<ListenerEvents> {
       upgrades: secured ? [UpgradeProtocol.SslTls] : [],
       ...(this.options.acceptVia !== undefined ? { acceptVia: this.options.acceptVia } : {}),
       maxMessageSize: this.options.maxMessageSize ?? 65536,
+      // Socket chunks are never reused and sent payloads are not changed: no copies.
+      shareBuffers: true,
     });
     const conn = new NetTcpConnection(socket, session, {
       ...(this.options.tls !== undefined ? { tls: { role: "server", ...this.options.tls } } : {}),

@@ -148,7 +148,8 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
 
   /**
    * Sends bytes already encoded for this link's outgoing session, such as a
-   * relayed flood from `encodeRelay(received, channel.encoder, hops)`.
+   * relayed flood from `encodeRelay(received, channel.encoder, hops)`. The
+   * bytes are referenced until written (the same turn), so do not change them.
    */
   sendEncoded(bytes: Uint8Array): number {
     return this.connection.send(bytes);
