@@ -120,8 +120,23 @@ interface Neighbor {
   pending: number;
 }
 
-const GUID_URN =
-  /^urn:uuid:([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$/;
+/**
+ * The dedup key of a `urn:uuid:{GUID}` MessageID: the GUID in lowercase, or
+ * undefined when the id is not of that form (WINDOWS-NOTES §1.3). Checked by
+ * hand: it runs for every copy of every flood.
+ */
+function guidKey(id: unknown): string | undefined {
+  if (typeof id !== "string" || id.length !== 45 || !id.startsWith("urn:uuid:")) return undefined;
+  for (let i = 9; i < 45; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 17 || i === 22 || i === 27 || i === 32) {
+      if (c !== 0x2d) return undefined;
+    } else if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))) {
+      return undefined;
+    }
+  }
+  return id.slice(9).toLowerCase();
+}
 const U64_MAX = (1n << 64n) - 1n;
 /** How early a timer may fire and still count as due (host timer granularity), ms. */
 const TIMER_SLACK_MS = 5;
@@ -834,12 +849,12 @@ export class MeshEngine<P = unknown> {
       return;
     }
     // Malformed peer headers or a non-GUID MessageID abort the neighbor (WINDOWS-NOTES §1.3).
-    const guid = typeof msg.MessageID === "string" ? GUID_URN.exec(msg.MessageID) : null;
+    const guid = guidKey(msg.MessageID);
     if (
       msg.FloodMessage !== PEER_FLOODER ||
       !isUri(msg.PeerVia) ||
       !isUri(msg.PeerTo) ||
-      guid === null ||
+      guid === undefined ||
       typeof msg.size !== "number"
     ) {
       this.abortLink(n, "ProtocolError", now, out);
@@ -855,7 +870,7 @@ export class MeshEngine<P = unknown> {
     }
     this.counters.floodsReceived++;
     const channel = this.channels.get(msg.PeerVia.toLowerCase());
-    let key = guid[1]!.toLowerCase();
+    let key = guid;
     let deliverable = channel !== undefined;
     if (channel?.signed === true) {
       if (msg.Signature instanceof Uint8Array && msg.SignatureValid === true) {

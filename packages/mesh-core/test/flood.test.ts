@@ -40,6 +40,30 @@ describe("§3.1.5.9 FloodMessage", () => {
     expect(ofType(a, "abort")).toHaveLength(1);
   });
 
+  it("takes exactly urn:uuid:{8-4-4-4-12 hex} as a MessageID; case does not make a new message", () => {
+    const good = "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e";
+    for (const bad of [
+      "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950",
+      "urn:uuid:0f8fad5bd-9cb-469f-a165-70867728950e",
+      "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950g",
+      "URN:UUID:0f8fad5b-d9cb-469f-a165-70867728950e",
+      "urn:uuid:{0f8fad5b-d9cb-469f-a165-70867728950e}",
+      "0f8fad5b-d9cb-469f-a165-70867728950e",
+    ]) {
+      const { e, conns } = threeNeighbors();
+      expect(ofType(recv(e, conns[0], flood({ MessageID: bad })), "abort"), bad).toHaveLength(1);
+    }
+    const { e, conns } = threeNeighbors();
+    expect(ofType(recv(e, conns[0], flood({ MessageID: good })), "deliver")).toHaveLength(1);
+    const again = recv(
+      e,
+      conns[1],
+      flood({ MessageID: good.toUpperCase().replace("URN:UUID:", "urn:uuid:") }),
+    );
+    expect(ofType(again, "deliver")).toEqual([]);
+    expect(ofType(again, "abort")).toEqual([]);
+  });
+
   it("MUST deliver to the locally registered channel (case-insensitive Via) and forward to every other Connected neighbor", () => {
     const { e, conns } = threeNeighbors();
     const m = flood({ PeerVia: VIA.toUpperCase().replace("NET.P2P", "net.p2p") });

@@ -30,15 +30,6 @@ function sized(type: number, payload: Uint8Array, what: string): Uint8Array {
   return out;
 }
 
-/** The type and size of a SizedEnvelope record (§2.2.3.5) whose payload follows separately. */
-export function sizedEnvelopeHeader(length: number): Uint8Array {
-  if (length === 0) throw new NmfError("invalid-argument", "an envelope must not be empty");
-  const out = new Uint8Array(1 + encodedSizeLength(length));
-  out[0] = RecordType.SizedEnvelope;
-  writeEncodedSize(out, 1, length);
-  return out;
-}
-
 function byteValue(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xff) {
     throw new NmfError("invalid-argument", `${what} must be an octet, got ${value}`);

@@ -1,12 +1,40 @@
 import { RecordDecoder, type DecoderLimits } from "./decoder.js";
 import { type EnvelopeEncoding, isKnownEncoding, type KnownEncoding } from "./encodings.js";
-import {
-  concatBytes,
-  DEFAULT_CHUNK_SIZE,
-  encodePreamble,
-  encodeRecord,
-  sizedEnvelopeHeader,
-} from "./encoder.js";
+import { concatBytes, DEFAULT_CHUNK_SIZE, encodePreamble, encodeRecord } from "./encoder.js";
+import { encodedSizeLength, writeEncodedSize } from "./size.js";
+import { RecordType } from "./records.js";
+
+/**
+ * In the output queue, stands for the SizedEnvelope record header of the
+ * payload that follows it: the header is written straight into the joined
+ * output instead of being allocated per message.
+ */
+const SIZED_MARK = new Uint8Array(0);
+
+/** Joins the output queue, writing the header of every payload behind a SIZED_MARK. */
+function joinFraming(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p === SIZED_MARK) {
+      const n = parts[i + 1]!.length;
+      total += 1 + encodedSizeLength(n);
+    } else total += p.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p === SIZED_MARK) {
+      out[at++] = RecordType.SizedEnvelope;
+      at = writeEncodedSize(out, at, parts[i + 1]!.length);
+    } else {
+      out.set(p, at);
+      at += p.length;
+    }
+  }
+  return out;
+}
 import { NmfError } from "./errors.js";
 import { FaultName, faultUri } from "./faults.js";
 import {
@@ -135,6 +163,8 @@ export abstract class NmfSession {
   protected phase: Phase;
   protected readonly decoder: RecordDecoder;
   private readonly shareBuffers: boolean;
+  /** Payloads queued by reference behind a {@link SIZED_MARK} (shareBuffers). */
+  private sharedEnvelopes = 0;
   protected readonly chunkSize: number;
   protected sessionMode: Mode | undefined;
   protected sessionVia: string | undefined;
@@ -189,8 +219,12 @@ export abstract class NmfSession {
 
   /** Removes and returns everything queued for writing (empty when nothing is). */
   takeOutput(): Uint8Array {
-    const out = concatBytes(this.output.length === 0 ? [new Uint8Array(0)] : this.output);
+    const out =
+      this.sharedEnvelopes > 0
+        ? joinFraming(this.output)
+        : concatBytes(this.output.length === 0 ? [new Uint8Array(0)] : this.output);
     this.output = [];
+    this.sharedEnvelopes = 0;
     return out;
   }
 
@@ -279,7 +313,8 @@ export abstract class NmfSession {
       case Mode.Simplex:
         if (this.shareBuffers) {
           // The record header alone; takeOutput() joins it with the payload in one copy.
-          this.output.push(sizedEnvelopeHeader(payload.length), payload);
+          this.output.push(SIZED_MARK, payload);
+          this.sharedEnvelopes++;
         } else this.output.push(encodeRecord({ type: "sizedEnvelope", payload }));
         break;
       case Mode.SingletonUnsized:
@@ -354,6 +389,7 @@ export abstract class NmfSession {
     this.sendAllowedFlag = false;
     this.receiveAllowedFlag = false;
     this.output = [];
+    this.sharedEnvelopes = 0;
   }
 
   protected abstract onRecord(record: DecodedRecord, events: NmfEvent[]): void;

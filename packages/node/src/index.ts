@@ -5,7 +5,7 @@
  */
 export { PeerChannel, type PeerChannelEvents, type SendOptions } from "./channel.js";
 export { PeerNodeError, type PeerNodeErrorCode } from "./errors.js";
-export { type MessageBody, ReceivedMessage } from "./message.js";
+export { type MessageBody, ReceivedMessage, type ScannedDelivery } from "./message.js";
 export {
   type Neighbor,
   type NodeActivity,

@@ -2,7 +2,7 @@ import {
   type BodyWriter,
   dataContractBody,
   dcString,
-  type Message,
+  Message,
   NS,
   parseFloodHeaders,
   type XmlOut,
@@ -37,6 +37,18 @@ export function bodyWriterFor(body: MessageBody): BodyWriter {
   );
 }
 
+/** @internal What the node knows of a scanned flood it delivers (see {@link ReceivedMessage}). */
+export interface ScannedDelivery {
+  readonly via: string;
+  readonly action: string;
+  readonly messageId: string;
+  readonly hops: bigint | undefined;
+  /** The envelope decoded without its headers: the body is unread. */
+  readonly body: Message;
+  /** Decodes the whole message. */
+  readonly decode: () => Message;
+}
+
 /**
  * A flood message delivered to a channel. The SOAP message is available for
  * full access; `text()` and `bytes()` read the bodies written by
@@ -53,29 +65,56 @@ export class ReceivedMessage {
   readonly hops: bigint | undefined;
   /** Size of the message as received, in bytes. */
   readonly size: number;
-  /** The underlying SOAP message (headers, body reader). */
-  readonly message: Message;
+  #message: Message | undefined;
+  #decode: (() => Message) | undefined;
+  /** A message whose body is still unread, for text() and bytes(). */
+  #body: Message | undefined;
 
-  constructor(message: Message, size: number) {
-    const h = parseFloodHeaders(message);
-    this.via = h.peerVia;
-    this.action = message.action;
-    this.messageId = h.messageId;
-    this.hops = typeof h.hops === "bigint" ? h.hops : undefined;
+  /**
+   * From a decoded message, or (inside the node) from a flood known by its
+   * scanned headers, whose body-only decode reads the body and whose full
+   * message is decoded when first asked for.
+   */
+  constructor(message: Message | ScannedDelivery, size: number) {
     this.size = size;
-    this.message = message;
+    if (message instanceof Message) {
+      const h = parseFloodHeaders(message);
+      this.via = h.peerVia;
+      this.action = message.action;
+      this.messageId = h.messageId;
+      this.hops = typeof h.hops === "bigint" ? h.hops : undefined;
+      this.#message = message;
+    } else {
+      this.via = message.via;
+      this.action = message.action;
+      this.messageId = message.messageId;
+      this.hops = message.hops;
+      this.#body = message.body;
+      this.#decode = message.decode;
+    }
+  }
+
+  /** The underlying SOAP message (headers, body reader); decoded on first access if need be. */
+  get message(): Message {
+    if (this.#message === undefined) this.#message = this.#decode!();
+    return this.#message;
+  }
+
+  #bodyMessage(): Message {
+    return this.#body ?? this.message;
   }
 
   /** Reads a body sent as a string. */
   text(): string {
-    const v = this.message.readBody(dcString, "string", SER);
+    const v = this.#bodyMessage().readBody(dcString, "string", SER);
     if (v === null) throw new PeerNodeError("ProtocolError", "the message body is nil");
     return v;
   }
 
   /** Reads a body sent as bytes. */
   bytes(): Uint8Array {
-    const inp = this.message.getBodyReader();
+    const body = this.#bodyMessage();
+    const inp = body.getBodyReader();
     const r = inp.reader;
     if (r.nodeType !== "element" || r.localName !== "base64Binary" || r.namespaceUri !== SER) {
       throw new PeerNodeError("ProtocolError", "the message body is not a base64Binary element");
@@ -93,7 +132,7 @@ export class ReceivedMessage {
       }
     }
     r.read();
-    this.message.endBody(inp);
+    body.endBody(inp);
     return Buffer.concat(chunks);
   }
 }

@@ -6,6 +6,7 @@ import {
   type ScannedFlood,
 } from "@prch/soap";
 import type { MessageChannel } from "@prch/transport-node";
+import { ReceivedMessage } from "./message.js";
 
 /**
  * What a flood message carries through the engine: the application's own
@@ -56,6 +57,27 @@ export class FloodPayload {
       this.decoded = this.decoder!.decode(this.scanned!.source.bytes);
     }
     return this.decoded;
+  }
+
+  /**
+   * What a channel delivers. A scanned flood is decoded only up to its body
+   * (the headers are known); the full message waits until the application
+   * asks for it. Throws a `SoapError` when the document is malformed.
+   */
+  toReceived(size: number): ReceivedMessage {
+    const scan = this.scanned;
+    if (scan === undefined) return new ReceivedMessage(this.message(), size);
+    return new ReceivedMessage(
+      {
+        via: scan.peerVia,
+        action: scan.action,
+        messageId: scan.messageId,
+        hops: typeof scan.hops === "bigint" ? scan.hops : undefined,
+        body: this.decoder!.decodeBody(scan.source.bytes),
+        decode: () => this.message(),
+      },
+      size,
+    );
   }
 
   /** The received bytes encoded for `target`, with the hop count changed when given. */

@@ -43,7 +43,7 @@ import {
 } from "@prch/transport-node";
 import { type ChannelHost, PeerChannel, type SendOptions } from "./channel.js";
 import { PeerNodeError } from "./errors.js";
-import { bodyWriterFor, type MessageBody, ReceivedMessage } from "./message.js";
+import { bodyWriterFor, type MessageBody, type ReceivedMessage } from "./message.js";
 import { FloodPayload } from "./payload.js";
 import { fromSoapMessage, neighborTo, type Payload, toSoapMessage } from "./wire.js";
 
@@ -374,7 +374,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
   stats(): PeerNodeStats {
     return {
       ...this.engine.stats(),
-      neighbors: this.engine.neighbors().filter((n) => n.state === "Connected").length,
+      neighbors: this.engine.neighborCount,
       throttled: this.engine.isThrottled,
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
@@ -562,7 +562,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
         if (ch === undefined) return;
         let received: ReceivedMessage;
         try {
-          received = new ReceivedMessage(a.msg.payload.message(), a.msg.size);
+          received = a.msg.payload.toReceived(a.msg.size);
         } catch (e) {
           // A scanned flood whose document fails the full decode: the sender
           // sent a malformed message, which costs it the link (WINDOWS-NOTES §1.3).

@@ -1,6 +1,11 @@
 import { ResolverService } from "@prch/resolver-prcr";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PeerNode, type PeerNodeOptions, PeerNodeError } from "../src/index.js";
+import {
+  PeerNode,
+  type ReceivedMessage,
+  type PeerNodeOptions,
+  PeerNodeError,
+} from "../src/index.js";
 
 // Real sockets on 127.0.0.1: a resolver service and N nodes in one process.
 let resolver: ResolverService;
@@ -106,6 +111,34 @@ describe("PeerNode over real sockets", () => {
     ns[0]!.channel(uri).send(new Uint8Array([0, 1, 2, 255]), { hops: 1 });
     await until(() => received.length === 1, "the bytes message");
     expect([...received[0]!]).toEqual([0, 1, 2, 255]);
+  });
+
+  it("delivers the same whether a flood was decoded or only scanned", async () => {
+    const ns = await openNodes(2);
+    await until(() => connected(ns), "a connected pair");
+    const uri = "net.p2p://testmesh/scan";
+    const got: ReceivedMessage[] = [];
+    ns[1]!.channel(uri).on("message", (m) => got.push(m));
+    // The first message on the link defines session strings (decoded); the rest are scanned.
+    for (let i = 0; i < 3; i++)
+      ns[0]!.channel(uri).send(`m${i}`, { action: "urn:test/Say", hops: 9 });
+    await until(() => got.length === 3, "three messages");
+    const seen = got.map((m) => ({
+      via: m.via,
+      action: m.action,
+      hops: m.hops,
+      id: m.messageId,
+      text: m.text(),
+      // The full message, decoded on demand for a scanned flood.
+      headerNames: m.message.headers.map((h) => h.name).sort(),
+      fullAction: m.message.action,
+    }));
+    for (const [i, x] of seen.entries()) {
+      expect(x).toMatchObject({ via: uri, action: "urn:test/Say", hops: 9n, text: `m${i}` });
+      expect(x.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(x.headerNames).toEqual(["FloodMessage", "Hops", "MessageID", "PeerTo", "PeerVia"]);
+      expect(x.fullAction).toBe("urn:test/Say");
+    }
   });
 
   it("delivers through the async iterator", async () => {

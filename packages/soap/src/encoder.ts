@@ -10,7 +10,7 @@ import {
   TextXmlReader,
   TextXmlWriter,
 } from "@prch/nbfs";
-import { readEnvelope, writeEnvelope } from "./envelope.js";
+import { type ReadEnvelopeOptions, readEnvelope, writeEnvelope } from "./envelope.js";
 import { SoapError, wrapNbfs } from "./errors.js";
 import { type Message, type MessageVersion, MessageVersions } from "./message.js";
 import { XmlOut } from "./xmlio.js";
@@ -220,6 +220,16 @@ export class BinaryMessageEncoder implements MessageEncoder {
     return { maxStrings: q.maxSessionStrings, maxBytes: q.maxSessionSize };
   }
 
+  private quotasCache: Partial<ReaderQuotas> | undefined;
+
+  /** The reader quotas with the document limit, built once (every decode passes them). */
+  private readerQuotas(limit: number): Partial<ReaderQuotas> {
+    if (this.quotasCache === undefined) {
+      this.quotasCache = resolveQuotas({ ...this.options.quotas, maxDocumentSize: limit });
+    }
+    return this.quotasCache;
+  }
+
   /** True when MC-NBFSE session strings are in use. */
   get hasSession(): boolean {
     return this.outgoing !== undefined;
@@ -283,6 +293,23 @@ export class BinaryMessageEncoder implements MessageEncoder {
   }
 
   decode(bytes: Uint8Array): Message {
+    return this.decodeWith(bytes, envelopeOptions(this.version, this.options));
+  }
+
+  /**
+   * Decodes the envelope up to its body, stepping over the Header element
+   * without reading it: the result has no headers. For reading the body of
+   * a message whose headers were read another way (`scanFlood`); cheaper
+   * than {@link decode}. The StringTable, if any, is read as usual.
+   */
+  decodeBody(bytes: Uint8Array): Message {
+    return this.decodeWith(bytes, {
+      ...envelopeOptions(this.version, this.options),
+      skipHeaders: true,
+    });
+  }
+
+  private decodeWith(bytes: Uint8Array, envelope: ReadEnvelopeOptions): Message {
     const limit = maxSize(this.options);
     if (bytes.length > limit) {
       throw new SoapError("quota-exceeded", `message of ${bytes.length} bytes exceeds ${limit}`);
@@ -290,10 +317,10 @@ export class BinaryMessageEncoder implements MessageEncoder {
     try {
       const reader = new BinaryXmlReader(bytes, {
         ...(this.incoming !== undefined ? { session: this.incoming } : {}),
-        quotas: { ...this.options.quotas, maxDocumentSize: limit },
+        quotas: this.readerQuotas(limit),
       });
       const documentStart = reader.position;
-      const msg = readEnvelope(reader, envelopeOptions(this.version, this.options));
+      const msg = readEnvelope(reader, envelope);
       msg.source = {
         kind: "binary",
         bytes,

@@ -111,6 +111,12 @@ export interface ReadEnvelopeOptions {
   readonly maxHeaderNodes?: number;
   /** Require an Action header when addressing is in use (default true). */
   readonly requireAction?: boolean;
+  /**
+   * Skip the Header element without reading it (default false): the message
+   * then has no headers, no addressing properties and no Action check. For
+   * reading the body of a message whose headers are already known.
+   */
+  readonly skipHeaders?: boolean;
 }
 
 function headerAttrs(r: XmlReader, version: MessageVersion, path: string) {
@@ -168,7 +174,8 @@ export function readEnvelope(reader: XmlReader, options: ReadEnvelopeOptions): M
   if (!inp.nextChild("Envelope"))
     throw new SoapError("missing-element", "Envelope without Body", { path: "Envelope/Body" });
   if (inp.isStart("Header", envNs)) {
-    readHeaders(inp, msg, options);
+    if (options.skipHeaders === true) inp.skip();
+    else readHeaders(inp, msg, options);
     if (!inp.nextChild("Envelope")) {
       throw new SoapError("missing-element", "Envelope without Body", { path: "Envelope/Body" });
     }
@@ -202,7 +209,8 @@ export function readEnvelope(reader: XmlReader, options: ReadEnvelopeOptions): M
   if (
     version.addressing !== "none" &&
     msg.action === undefined &&
-    options.requireAction !== false
+    options.requireAction !== false &&
+    options.skipHeaders !== true
   ) {
     throw new SoapError("missing-element", "the message has no Action header", {
       path: "Envelope/Header/Action",

@@ -29,6 +29,8 @@ import { valueToUInt64 } from "./values.js";
  * reports the precise error. It never throws.
  */
 export interface ScannedFlood extends ParsedFloodHeaders, EncodedDocument {
+  /** The wsa:Action, as the decoder would read it. */
+  readonly action: string;
   /** The received document, for relaying it without a decode (see `relayScanned`). */
   readonly source: MessageSource;
   /** Byte span of the Hops header element, when there is one. */
@@ -118,6 +120,21 @@ class Scan {
   }
 
   private mb31(): number {
+    const b = this.b;
+    const p = this.p;
+    // One or two bytes cover every static name (keys below 16384) and most session ids.
+    if (p + 1 < this.end) {
+      const x0 = b[p]!;
+      if (x0 < 0x80) {
+        this.p = p + 1;
+        return x0;
+      }
+      const x1 = b[p + 1]!;
+      if (x1 < 0x80) {
+        this.p = p + 2;
+        return (x0 & 0x7f) | (x1 << 7);
+      }
+    }
     let v = 0;
     for (let i = 0; i < 5; i++) {
       const x = this.byte();
@@ -158,6 +175,29 @@ class Scan {
     } catch {
       throw GIVE_UP;
     }
+  }
+
+  /**
+   * A header value's text, from a few recently seen ones when the bytes
+   * match: every copy of every flood on a channel carries the same PeerVia
+   * and PeerTo, and the engine then checks one string object, not a new one.
+   */
+  private recent(at: number, n: number): string {
+    const b = this.b;
+    for (let k = 0; k < RECENT; k++) {
+      const key = recentBytes[k]!;
+      if (key.length !== n) continue;
+      let i = 0;
+      while (i < n && key[i] === b[at + i]) i++;
+      if (i === n) return recentText[k]!;
+    }
+    const s = this.text(at, n);
+    if (n <= 256) {
+      recentBytes[recentNext] = b.slice(at, at + n);
+      recentText[recentNext] = s;
+      recentNext = (recentNext + 1) % RECENT;
+    }
+    return s;
   }
 
   /** A DictionaryString's text: static (even key) or session (odd). */
@@ -366,7 +406,7 @@ class Scan {
         case 0x9a:
         case 0x9c: {
           const n = this.lengthOf(base);
-          out = this.text(this.p, n);
+          out = this.recent(this.p, n);
           this.p += n;
           break;
         }
@@ -523,6 +563,10 @@ export function scanFlood(
 }
 
 const SCAN = new Scan();
+const RECENT = 4;
+const recentBytes: Uint8Array[] = Array.from({ length: RECENT }, () => new Uint8Array(0));
+const recentText: string[] = Array.from({ length: RECENT }, () => "");
+let recentNext = 0;
 const NO_LIMITS: ScanLimits = {};
 /** Resolved quotas per limits object: callers pass the same one for every message. */
 const resolved = new WeakMap<ScanLimits, ReaderQuotas>();
@@ -535,7 +579,7 @@ function scan(
   maxHeaders: number,
 ): ScannedFlood | undefined {
   if (!opens(s, "Envelope") || !opens(s, "Header")) return undefined;
-  let action = false;
+  let action: string | undefined;
   let flood: string | undefined;
   let id: string | undefined;
   let idGuid: string | undefined;
@@ -553,11 +597,13 @@ function scan(
       case H.Other:
         s.skipElement();
         continue;
-      case H.Action:
-        if (action) return undefined;
-        action = true;
-        s.skipElement();
+      case H.Action: {
+        if (action !== undefined) return undefined;
+        const v = s.readText();
+        if (typeof v !== "string") return undefined;
+        action = v.trim();
         continue;
+      }
       case H.Hops:
         if (hops !== undefined) return undefined;
         hops = s.readText();
@@ -589,7 +635,13 @@ function scan(
   // The Header's end, then the Body's start.
   if (!s.endElement()) return undefined;
   if (!opens(s, "Body")) return undefined;
-  if (!action || flood === undefined || id === undefined || via === undefined || to === undefined)
+  if (
+    action === undefined ||
+    flood === undefined ||
+    id === undefined ||
+    via === undefined ||
+    to === undefined
+  )
     return undefined;
   if (flood.trim() !== "PeerFlooder") return undefined;
   // WCF writes the id as a UniqueIdText, which is a GUID by construction.
@@ -612,6 +664,7 @@ function scan(
     }
   }
   return {
+    action,
     messageId,
     peerTo: to.trim(),
     peerVia,

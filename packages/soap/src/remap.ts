@@ -79,6 +79,9 @@ export interface SessionRef {
   readonly text: string;
 }
 
+/** Shared result of a short MultiByteInt31 (read before the next call). */
+const SHORT = { value: 0, len: 1 };
+
 class Copier {
   private out: Uint8Array;
   private o = 0;
@@ -151,6 +154,23 @@ class Copier {
   }
 
   private mb31(): { value: number; len: number } {
+    const src = this.src;
+    const p = this.p;
+    if (p + 1 < this.end) {
+      // Most ids and lengths fit one or two bytes; reuse one result object for them.
+      const x0 = src[p]!;
+      if (x0 < 0x80) {
+        SHORT.value = x0;
+        SHORT.len = 1;
+        return SHORT;
+      }
+      const x1 = src[p + 1]!;
+      if (x1 < 0x80) {
+        SHORT.value = (x0 & 0x7f) | (x1 << 7);
+        SHORT.len = 2;
+        return SHORT;
+      }
+    }
     let value = 0;
     for (let i = 0; i < 5; i++) {
       if (this.p + i >= this.end) bad("truncated MultiByteInt31", this.p);

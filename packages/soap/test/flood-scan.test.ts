@@ -67,7 +67,7 @@ function floodXml(o: {
 function decoded(bytes: Uint8Array, rx: BinaryMessageEncoder) {
   const m = rx.decode(bytes);
   const hops = m.headers.find((h) => h.name === "Hops") as ReceivedHeader | undefined;
-  return { headers: parseFloodHeaders(m), hopsSpan: hops?.span };
+  return { headers: { ...parseFloodHeaders(m), action: m.action }, hopsSpan: hops?.span };
 }
 
 describe("scanFlood (MC-PRCH §3.1.5.9.1.1: duplicates dropped before a full decode)", () => {
