@@ -5,8 +5,12 @@
  * "at least 5 minutes" SHOULD only at the upper end — that is what Windows does.
  */
 export class MessageIdCache {
-  private readonly buckets: Set<string>[];
-  private current = 0;
+  // One map from id to the generation it was recorded in, so a lookup is one
+  // hash probe whatever the bucket count; each bucket lists its ids so a
+  // rotation can forget them. Generation g lives in bucket g mod bucketCount.
+  private readonly generationOf = new Map<string, number>();
+  private readonly buckets: string[][];
+  private generation = 0;
   private readonly maxPerBucket: number;
 
   /**
@@ -15,7 +19,7 @@ export class MessageIdCache {
    *   memory stays bounded under a flood of unique ids
    */
   constructor(bucketCount = 5, maxPerBucket = 1 << 17) {
-    this.buckets = Array.from({ length: Math.max(1, bucketCount) }, () => new Set<string>());
+    this.buckets = Array.from({ length: Math.max(1, bucketCount) }, () => []);
     this.maxPerBucket = maxPerBucket;
   }
 
@@ -24,33 +28,36 @@ export class MessageIdCache {
    * -1 when it is not in the cache.
    */
   age(key: string): number {
-    const n = this.buckets.length;
-    for (let a = 0; a < n; a++) {
-      if (this.buckets[(this.current - a + n) % n]!.has(key)) return a;
-    }
-    return -1;
+    const g = this.generationOf.get(key);
+    return g === undefined ? -1 : this.generation - g;
   }
 
   /** Record `key` in the current bucket. */
   add(key: string): void {
-    let b = this.buckets[this.current]!;
-    if (b.size >= this.maxPerBucket) {
+    let b = this.buckets[this.generation % this.buckets.length]!;
+    if (b.length >= this.maxPerBucket) {
       this.rotate();
-      b = this.buckets[this.current]!;
+      b = this.buckets[this.generation % this.buckets.length]!;
     }
-    b.add(key);
+    if (this.generationOf.get(key) === this.generation) return;
+    this.generationOf.set(key, this.generation);
+    b.push(key);
   }
 
   /** Advance to the next bucket, forgetting what it held. */
   rotate(): void {
-    this.current = (this.current + 1) % this.buckets.length;
-    this.buckets[this.current]!.clear();
+    this.generation++;
+    const i = this.generation % this.buckets.length;
+    const expired = this.generation - this.buckets.length;
+    for (const key of this.buckets[i]!) {
+      // A key recorded again since (after it had expired) belongs to a newer bucket.
+      if (this.generationOf.get(key) === expired) this.generationOf.delete(key);
+    }
+    this.buckets[i] = [];
   }
 
   /** Total ids held. */
   get size(): number {
-    let s = 0;
-    for (const b of this.buckets) s += b.size;
-    return s;
+    return this.generationOf.size;
   }
 }

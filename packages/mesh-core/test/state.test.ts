@@ -103,6 +103,43 @@ describe("§3.1.1 MessageId cache (5 buckets rotated each minute)", () => {
     expect(c.age("b")).toBe(4);
   });
 
+  it("behaves as N buckets of sets, rotated in turn (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.oneof(fc.constant("rotate" as const), fc.integer({ min: 0, max: 12 })), {
+          maxLength: 200,
+        }),
+        (n, ops) => {
+          const c = new MessageIdCache(n);
+          const model: Set<string>[] = Array.from({ length: n }, () => new Set());
+          let cur = 0;
+          const age = (k: string) => {
+            for (let a = 0; a < n; a++) if (model[(cur - a + n) % n]!.has(k)) return a;
+            return -1;
+          };
+          for (const op of ops) {
+            if (op === "rotate") {
+              c.rotate();
+              cur = (cur + 1) % n;
+              model[cur]!.clear();
+            } else {
+              const k = `k${op}`;
+              // The engine records an id only when it is not in the cache.
+              if (age(k) < 0) {
+                c.add(k);
+                model[cur]!.add(k);
+              }
+            }
+            for (let k = 0; k <= 12; k++) expect(c.age(`k${k}`)).toBe(age(`k${k}`));
+            expect(c.size).toBe(model.reduce((t, b) => t + b.size, 0));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("rotates early when a bucket hits its quota, so memory stays bounded", () => {
     const c = new MessageIdCache(5, 10);
     for (let i = 0; i < 1000; i++) c.add(`k${i}`);

@@ -73,7 +73,7 @@ export class FloodPayload {
         action: scan.action,
         messageId: scan.messageId,
         hops: typeof scan.hops === "bigint" ? scan.hops : undefined,
-        body: this.decoder!.decodeBody(scan.source.bytes),
+        body: this.decoder!.decodeBody(scan.source.bytes, scan.headersSpan),
         decode: () => this.message(),
       },
       size,

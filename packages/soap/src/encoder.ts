@@ -297,13 +297,26 @@ export class BinaryMessageEncoder implements MessageEncoder {
   }
 
   /**
-   * Decodes the envelope up to its body, stepping over the Header element
-   * without reading it: the result has no headers. For reading the body of
-   * a message whose headers were read another way (`scanFlood`); cheaper
-   * than {@link decode}. The StringTable, if any, is read as usual.
+   * Decodes the envelope up to its body without reading the headers: the
+   * result has no headers. For reading the body of a message whose headers
+   * were read another way (`scanFlood`); cheaper than {@link decode}. With
+   * `headers` (the byte span of the Header element, `ScannedFlood.headersSpan`)
+   * the element is cut out before reading instead of being stepped over.
    */
-  decodeBody(bytes: Uint8Array): Message {
-    return this.decodeWith(bytes, {
+  decodeBody(
+    bytes: Uint8Array,
+    headers?: { readonly start: number; readonly end: number },
+  ): Message {
+    let doc = bytes;
+    if (headers !== undefined) {
+      if (headers.start < 0 || headers.end < headers.start || headers.end > bytes.length) {
+        throw new SoapError("invalid-argument", "the Header span lies outside the document");
+      }
+      doc = new Uint8Array(bytes.length - (headers.end - headers.start));
+      doc.set(bytes.subarray(0, headers.start), 0);
+      doc.set(bytes.subarray(headers.end), headers.start);
+    }
+    return this.decodeWith(doc, {
       ...envelopeOptions(this.version, this.options),
       skipHeaders: true,
     });

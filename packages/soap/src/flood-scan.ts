@@ -35,6 +35,8 @@ export interface ScannedFlood extends ParsedFloodHeaders, EncodedDocument {
   readonly source: MessageSource;
   /** Byte span of the Hops header element, when there is one. */
   readonly hopsSpan: { readonly start: number; readonly end: number } | undefined;
+  /** Byte span of the whole Header element (see `BinaryMessageEncoder.decodeBody`). */
+  readonly headersSpan: { readonly start: number; readonly end: number };
 }
 
 /** Limits of a scan: the decoder's own (message size, depth, string length, header count). */
@@ -55,6 +57,8 @@ enum H {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Namespace declarations in scope at once; more and the decoder judges the document. */
+const MAX_NS = 64;
 // Node's native one-byte string builder accepts any Uint8Array as `this`.
 const latin1 = (
   Buffer.prototype as unknown as {
@@ -77,9 +81,12 @@ class Scan {
   private session: SessionDictionary | undefined = undefined;
   private q: ReaderQuotas = DEFAULT_QUOTAS;
   // In-scope xmlns declarations, innermost last: prefix, then namespace as text.
-  private readonly nsPrefix: string[] = [];
-  private readonly nsUri: string[] = [];
+  // Fixed-size stacks with counters: no array resizing per element.
+  private readonly nsPrefix: string[] = new Array<string>(MAX_NS).fill("");
+  private readonly nsUri: string[] = new Array<string>(MAX_NS).fill("");
+  private nsLen = 0;
   private readonly scopeLen: number[] = [];
+  private depth = 0;
   // The element just read.
   private name = "";
   private prefix = "";
@@ -98,9 +105,8 @@ class Scan {
     this.end = b.length;
     this.session = session;
     this.q = quotas;
-    this.nsPrefix.length = 0;
-    this.nsUri.length = 0;
-    this.scopeLen.length = 0;
+    this.nsLen = 0;
+    this.depth = 0;
     return this;
   }
 
@@ -208,7 +214,7 @@ class Scan {
   }
 
   private resolve(prefix: string): string {
-    for (let i = this.nsPrefix.length - 1; i >= 0; i--) {
+    for (let i = this.nsLen - 1; i >= 0; i--) {
       if (this.nsPrefix[i] === prefix) return this.nsUri[i]!;
     }
     if (prefix === "") return "";
@@ -243,8 +249,8 @@ class Scan {
       this.prefix = LETTERS[t - 0x5e]!;
       this.name = this.str();
     }
-    this.scopeLen.push(this.nsPrefix.length);
-    if (this.scopeLen.length > this.q.maxDepth) throw GIVE_UP;
+    if (this.depth >= this.q.maxDepth) throw GIVE_UP;
+    this.scopeLen[this.depth++] = this.nsLen;
     this.attributes();
     return true;
   }
@@ -310,9 +316,9 @@ class Scan {
   }
 
   private declare(prefix: string, uri: string): void {
-    if (this.nsPrefix.length >= 64) throw GIVE_UP;
-    this.nsPrefix.push(prefix);
-    this.nsUri.push(uri);
+    if (this.nsLen >= MAX_NS) throw GIVE_UP;
+    this.nsPrefix[this.nsLen] = prefix;
+    this.nsUri[this.nsLen++] = uri;
   }
 
   private skipString(): void {
@@ -331,10 +337,8 @@ class Scan {
 
   /** Closes the innermost element's namespace scope. */
   close(): void {
-    const n = this.scopeLen.pop();
-    if (n === undefined) throw GIVE_UP;
-    this.nsPrefix.length = n;
-    this.nsUri.length = n;
+    if (this.depth === 0) throw GIVE_UP;
+    this.nsLen = this.scopeLen[--this.depth]!;
   }
 
   /** Skips one text record that is an attribute value (no WithEndElement form). */
@@ -578,7 +582,9 @@ function scan(
   session: SessionDictionary | undefined,
   maxHeaders: number,
 ): ScannedFlood | undefined {
-  if (!opens(s, "Envelope") || !opens(s, "Header")) return undefined;
+  if (!opens(s, "Envelope")) return undefined;
+  const headersStart = s.pos;
+  if (!opens(s, "Header")) return undefined;
   let action: string | undefined;
   let flood: string | undefined;
   let id: string | undefined;
@@ -634,6 +640,7 @@ function scan(
   }
   // The Header's end, then the Body's start.
   if (!s.endElement()) return undefined;
+  const headersEnd = s.pos;
   if (!opens(s, "Body")) return undefined;
   if (
     action === undefined ||
@@ -670,6 +677,7 @@ function scan(
     peerVia,
     hops: hopCount,
     hopsSpan,
+    headersSpan: { start: headersStart, end: headersEnd },
     source: {
       kind: "binary",
       bytes,

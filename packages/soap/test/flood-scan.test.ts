@@ -272,4 +272,22 @@ describe("scanFlood (MC-PRCH §3.1.5.9.1.1: duplicates dropped before a full dec
       ).hops,
     ).toBe(4n);
   });
+
+  it("decodeBody reads the body with the Header cut out, or stepped over", () => {
+    const tx = new BinaryMessageEncoder({ session: true });
+    const rx = new BinaryMessageEncoder({ session: true });
+    rx.decode(tx.encode(flood({ hops: 2n, body: "warm" })));
+    const bytes = tx.encode(
+      flood({ hops: 2n, body: "héllo", id: "00000000-0000-4000-8000-00000000000d" }),
+    );
+    const scan = scanFlood(bytes, rx.incoming)!;
+    for (const m of [rx.decodeBody(bytes, scan.headersSpan), rx.decodeBody(bytes)]) {
+      expect(m.headers).toEqual([]);
+      const inp = m.getBodyReader();
+      inp.expectStart("Say", "urn:example:chat", "Body");
+      expect(inp.text()).toBe("héllo");
+      m.endBody(inp);
+    }
+    expect(() => rx.decodeBody(bytes, { start: 5, end: bytes.length + 1 })).toThrow(/outside/);
+  });
 });
