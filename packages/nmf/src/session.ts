@@ -11,6 +11,13 @@ import { RecordType } from "./records.js";
  */
 const SIZED_MARK = new Uint8Array(0);
 
+/**
+ * A byte array whose every byte the caller writes: Node's `Buffer.allocUnsafe`
+ * (no zero fill, pooled when small) where it exists, a plain array elsewhere.
+ */
+const allocUninitialised: (n: number) => Uint8Array =
+  typeof Buffer === "function" ? (n) => Buffer.allocUnsafe(n) : (n) => new Uint8Array(n);
+
 /** Joins the output queue, writing the header of every payload behind a SIZED_MARK. */
 function joinFraming(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;
@@ -21,7 +28,7 @@ function joinFraming(parts: readonly Uint8Array[]): Uint8Array {
       total += 1 + encodedSizeLength(n);
     } else total += p.length;
   }
-  const out = new Uint8Array(total);
+  const out = allocUninitialised(total);
   let at = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;

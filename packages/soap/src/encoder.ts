@@ -312,7 +312,7 @@ export class BinaryMessageEncoder implements MessageEncoder {
       if (headers.start < 0 || headers.end < headers.start || headers.end > bytes.length) {
         throw new SoapError("invalid-argument", "the Header span lies outside the document");
       }
-      doc = new Uint8Array(bytes.length - (headers.end - headers.start));
+      doc = Buffer.allocUnsafe(bytes.length - (headers.end - headers.start));
       doc.set(bytes.subarray(0, headers.start), 0);
       doc.set(bytes.subarray(headers.end), headers.start);
     }

@@ -199,7 +199,8 @@ class Scan {
     }
     const s = this.text(at, n);
     if (n <= 256) {
-      recentBytes[recentNext] = b.slice(at, at + n);
+      // A copy (Buffer#slice would be a view pinning the socket chunk).
+      recentBytes[recentNext] = Uint8Array.prototype.slice.call(b, at, at + n);
       recentText[recentNext] = s;
       recentNext = (recentNext + 1) % RECENT;
     }

@@ -289,7 +289,8 @@ function renumber(
     size += mb31Length(id) - r.len;
   }
   const table = head();
-  const out = new Uint8Array(table.length + size);
+  // Every byte is written below: skip the zero fill (and use Node's pool for small sizes).
+  const out: Uint8Array = Buffer.allocUnsafe(table.length + size);
   out.set(table, 0);
   let o = table.length;
   let cursor = documentStart;
