@@ -133,6 +133,7 @@ export class ReceivedMessage {
     }
     r.read();
     body.endBody(inp);
-    return Buffer.concat(chunks);
+    // One chunk (the usual case) is already a copy of its own.
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
 }

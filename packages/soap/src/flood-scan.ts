@@ -90,7 +90,10 @@ class Scan {
   // The element just read.
   private name = "";
   private prefix = "";
-  /** Set by {@link readText} when the value was a UniqueIdText: the GUID, lowercase. */
+  /**
+   * Set by {@link readText} when the value was a UniqueIdText: the GUID,
+   * lowercase; readText then returns "" and {@link textOf} gives the text.
+   */
   guid: string | undefined = undefined;
 
   /** Starts over on a new document (one instance serves every scan; scans do not nest). */
@@ -208,7 +211,9 @@ class Scan {
   }
 
   /** A DictionaryString's text: static (even key) or session (odd). */
-  private dict(key: number): string {
+  /** Reads a DictionaryString and returns its text: static (even key) or session (odd). */
+  private dict(): string {
+    const key = this.mb31();
     const s = (key & 1) === 0 ? NBFS_DICTIONARY.get(key) : this.session?.get(key);
     if (s === undefined) throw GIVE_UP;
     return s;
@@ -239,13 +244,13 @@ class Scan {
       this.name = this.str();
     } else if (t === 0x42) {
       this.prefix = "";
-      this.name = this.dict(this.mb31());
+      this.name = this.dict();
     } else if (t === 0x43) {
       this.prefix = this.str();
-      this.name = this.dict(this.mb31());
+      this.name = this.dict();
     } else if (t <= 0x5d) {
       this.prefix = LETTERS[t - 0x44]!;
-      this.name = this.dict(this.mb31());
+      this.name = this.dict();
     } else {
       this.prefix = LETTERS[t - 0x5e]!;
       this.name = this.str();
@@ -283,12 +288,12 @@ class Scan {
           this.skipText();
           break;
         case 0x06:
-          this.mb31();
+          this.dict();
           this.skipText();
           break;
         case 0x07:
           this.skipString();
-          this.mb31();
+          this.dict();
           this.skipText();
           break;
         case 0x08:
@@ -300,16 +305,16 @@ class Scan {
           break;
         }
         case 0x0a:
-          this.declare("", this.dict(this.mb31()));
+          this.declare("", this.dict());
           break;
         case 0x0b: {
           const prefix = this.str();
-          this.declare(prefix, this.dict(this.mb31()));
+          this.declare(prefix, this.dict());
           break;
         }
         default:
           // PrefixDictionaryAttribute (0x0C–0x25) or PrefixAttribute (0x26–0x3F).
-          if (t <= 0x25) this.mb31();
+          if (t <= 0x25) this.dict();
           else this.skipString();
           this.skipText();
       }
@@ -360,12 +365,12 @@ class Scan {
       return;
     }
     if (base === 0xaa) {
-      this.mb31();
+      this.dict();
       return;
     }
     if (base === 0xbc) {
       this.byte();
-      this.mb31();
+      this.dict();
       return;
     }
     const n = this.lengthOf(base);
@@ -416,12 +421,13 @@ class Scan {
           break;
         }
         case 0xaa:
-          out = this.dict(this.mb31());
+          out = this.dict();
           break;
         case 0xac:
           if (this.p + 16 > this.end) throw GIVE_UP;
+          // The text form is built by the caller only if needed (see textOf).
           this.guid = guidFromBytes(this.b, this.p);
-          out = `urn:uuid:${this.guid}`;
+          out = "";
           this.p += 16;
           break;
         case 0xa8:
@@ -466,6 +472,11 @@ class Scan {
       default:
         return dv.getBigUint64(0, true);
     }
+  }
+
+  /** The text of a value {@link readText} returned: `urn:uuid:…` for a UniqueIdText. */
+  textOf(v: string): string {
+    return this.guid === undefined ? v : `urn:uuid:${this.guid}`;
   }
 
   /** Skips the rest of the element just opened (nested content included). */
@@ -608,12 +619,13 @@ function scan(
         if (action !== undefined) return undefined;
         const v = s.readText();
         if (typeof v !== "string") return undefined;
-        action = v.trim();
+        action = s.textOf(v).trim();
         continue;
       }
       case H.Hops:
         if (hops !== undefined) return undefined;
         hops = s.readText();
+        if (typeof hops === "string") hops = s.textOf(hops);
         hopsSpan = { start: at, end: s.pos };
         continue;
     }
@@ -622,20 +634,20 @@ function scan(
     switch (h) {
       case H.FloodMessage:
         if (flood !== undefined) return undefined;
-        flood = v;
+        flood = s.textOf(v);
         break;
       case H.MessageID:
         if (id !== undefined) return undefined;
-        id = v;
         idGuid = s.guid;
+        id = idGuid === undefined ? v : "";
         break;
       case H.PeerVia:
         if (via !== undefined) return undefined;
-        via = v;
+        via = s.textOf(v);
         break;
       case H.PeerTo:
         if (to !== undefined) return undefined;
-        to = v;
+        to = s.textOf(v);
         break;
     }
   }

@@ -47,6 +47,12 @@ export const LENGTH_PREFIXED_TEXT: Readonly<Record<number, 1 | 2 | 4>> = {
   186: 4, // UnicodeChars32Text (4-byte length, as the MC-NBFX §3 example shows)
 };
 
+/** {@link FIXED_TEXT} and {@link LENGTH_PREFIXED_TEXT} as flat tables by record type (-1 / 0 = not one). */
+const FIXED_SIZE = new Int8Array(256).fill(-1);
+const PREFIX_WIDTH = new Uint8Array(256);
+for (const [t, n] of Object.entries(FIXED_TEXT)) FIXED_SIZE[Number(t)] = n;
+for (const [t, n] of Object.entries(LENGTH_PREFIXED_TEXT)) PREFIX_WIDTH[Number(t)] = n;
+
 /** Item sizes of Array records by value-type record (MC-NBFX §2.3.3). */
 const ARRAY_ITEM: Record<number, number> = {
   181: 1,
@@ -245,8 +251,8 @@ class Copier {
     if (t < 0x80 || t > 0xbd) bad(`expected a text record, found 0x${t.toString(16)}`, at);
     const base = t & 0xfe;
     const end = t & 1;
-    const fixed = FIXED_TEXT[base];
-    if (fixed !== undefined) {
+    const fixed = FIXED_SIZE[base]!;
+    if (fixed >= 0) {
       this.copy(1 + fixed);
       if (base === 0xa4) {
         // StartListText: items until EndListText.
@@ -259,12 +265,17 @@ class Copier {
       }
       return;
     }
-    const width = LENGTH_PREFIXED_TEXT[base];
-    if (width !== undefined) {
+    const width = PREFIX_WIDTH[base]!;
+    if (width > 0) {
       if (this.p + 1 + width > this.end) bad("truncated text record", at);
-      const dv = new DataView(this.src.buffer, this.src.byteOffset + this.p + 1, width);
+      const b = this.src;
+      const q = this.p + 1;
       const n =
-        width === 1 ? dv.getUint8(0) : width === 2 ? dv.getUint16(0, true) : dv.getInt32(0, true);
+        width === 1
+          ? b[q]!
+          : width === 2
+            ? b[q]! | (b[q + 1]! << 8)
+            : b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24);
       if (n < 0) bad("negative length", at);
       // UnicodeChars lengths count bytes too (MC-NBFX §2.2.3.27–29).
       this.copy(1 + width + n);

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   BinaryMessageEncoder,
+  createHeader,
   createFloodHeaders,
   createLinkUtilityMessage,
   encodeRelay,
@@ -22,17 +23,38 @@ function flood(o: {
   to?: string;
   action?: string;
   body?: string;
+  extra?: string;
 }): Message {
   const via = o.via ?? "net.p2p://chatmesh/chat";
+  const extra = o.extra;
   return new Message({
     action: o.action ?? "net.p2p://chatmesh/chat/Send",
     to: via,
-    headers: createFloodHeaders({
-      messageId: o.id ?? ID,
-      peerTo: o.to ?? via,
-      peerVia: via,
-      ...(o.hops !== undefined ? { hops: o.hops } : {}),
-    }),
+    headers: [
+      ...createFloodHeaders({
+        messageId: o.id ?? ID,
+        peerTo: o.to ?? via,
+        peerVia: via,
+        ...(o.hops !== undefined ? { hops: o.hops } : {}),
+      }),
+      // An application header made of session strings: names, an attribute, a dictionary value.
+      ...(extra === undefined
+        ? []
+        : [
+            createHeader({
+              name: sessionString(`X${extra}`),
+              namespace: sessionString(`urn:x:${extra}`),
+              value: (out) => {
+                out.attribute(sessionString(`a${extra}`), sessionString("urn:attr"), (w) =>
+                  w.writeString("v"),
+                );
+                out.startElement(sessionString("Inner"), sessionString(`urn:x:${extra}`));
+                out.writer.writeDictionaryText(sessionString(`t${extra}`));
+                out.endElement();
+              },
+            }),
+          ]),
+    ],
     body: (out) => {
       out.startElement(sessionString("Say"), sessionString("urn:example:chat"));
       out.writer.writeString(o.body ?? "hello");
@@ -209,7 +231,8 @@ describe("scanFlood (MC-PRCH §3.1.5.9.1.1: duplicates dropped before a full dec
         fc.webUrl(),
         fc.string({ maxLength: 40 }),
         fc.string({ maxLength: 200 }),
-        (id, hops, url, action, body) => {
+        fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/),
+        (id, hops, url, action, body, extra) => {
           const tx = new BinaryMessageEncoder({ session: true });
           const rx = new BinaryMessageEncoder({ session: true });
           const m = () =>
@@ -219,6 +242,7 @@ describe("scanFlood (MC-PRCH §3.1.5.9.1.1: duplicates dropped before a full dec
               via: url,
               action: `urn:a:${action}`,
               body,
+              extra,
             });
           rx.decode(tx.encode(m()));
           const bytes = tx.encode(m());
@@ -236,9 +260,9 @@ describe("scanFlood (MC-PRCH §3.1.5.9.1.1: duplicates dropped before a full dec
       tx: new BinaryMessageEncoder({ session: true }),
       rx: new BinaryMessageEncoder({ session: true }),
     };
-    inbound.rx.decode(inbound.tx.encode(flood({ hops: 9n })));
+    inbound.rx.decode(inbound.tx.encode(flood({ hops: 9n, extra: "r" })));
     const bytes = inbound.tx.encode(
-      flood({ hops: 8n, id: "00000000-0000-4000-8000-00000000000b" }),
+      flood({ hops: 8n, id: "00000000-0000-4000-8000-00000000000b", extra: "r" }),
     );
     const scan = scanFlood(bytes, inbound.rx.incoming)!;
     expect(scan).toBeDefined();
