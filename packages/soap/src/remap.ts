@@ -213,12 +213,12 @@ class Copier {
    * is full); otherwise emits the (possibly renumbered) id and returns undefined.
    * `emitType` writes the record type byte first, given whether the string goes inline.
    */
-  dictionary(emitType: (inline: boolean) => void): string | undefined {
+  dictionary(idType: number, inlineType: number, extraAt = 0, extraLen = 0): string | undefined {
     const at = this.p;
     const { value, len } = this.mb31();
     this.p += len;
     if ((value & 1) === 0) {
-      emitType(false);
+      this.emitType(idType, extraAt, extraLen);
       this.emitMb31(value);
       return undefined;
     }
@@ -230,12 +230,19 @@ class Copier {
     }
     const id = this.stage?.(s) ?? -1;
     if (id >= 0) {
-      emitType(false);
+      this.emitType(idType, extraAt, extraLen);
       this.emitMb31(id);
       return undefined;
     }
-    emitType(true);
+    if (inlineType >= 0) this.emitType(inlineType, extraAt, extraLen);
     return s;
+  }
+
+  /** A record type byte and the `extraLen` source bytes at `extraAt` that follow it (a prefix). */
+  private emitType(type: number, extraAt: number, extraLen: number): void {
+    if (this.dry) return;
+    this.emitByte(type);
+    if (extraLen > 0) this.emitBytes(this.src.subarray(extraAt, extraAt + extraLen));
   }
 
   emitString(s: string): void {
@@ -283,9 +290,8 @@ class Copier {
     }
     if (base === 0xaa) {
       this.p++;
-      const s = this.dictionary((inline) => {
-        if (!inline) this.emitByte(t);
-      });
+      // Inline, the string becomes a Chars record of its own type.
+      const s = this.dictionary(t, -1);
       if (s !== undefined) this.emitChars(s, end);
       return;
     }
@@ -294,12 +300,7 @@ class Copier {
       if (this.p + 1 >= this.end) bad("truncated QNameDictionaryText", at);
       const prefix = this.src[this.p + 1]!;
       this.p += 2;
-      const s = this.dictionary((inline) => {
-        if (!inline) {
-          this.emitByte(t);
-          this.emitByte(prefix);
-        }
-      });
+      const s = this.dictionary(t, -1, this.p - 1, 1);
       if (s !== undefined) this.emitChars(`${String.fromCharCode(0x61 + prefix)}:${s}`, end);
       return;
     }
@@ -337,7 +338,6 @@ class Copier {
   attribute(): boolean {
     const t = this.peek();
     if (t < 0x04 || t > 0x3f) return false;
-    const one = (inlineType: number) => (inline: boolean) => this.emitByte(inline ? inlineType : t);
     if (t === 0x04) {
       this.copy(1);
       this.copyString();
@@ -349,19 +349,15 @@ class Copier {
       this.text();
     } else if (t === 0x06) {
       this.p++;
-      const s = this.dictionary(one(0x04));
+      const s = this.dictionary(t, 0x04);
       if (s !== undefined) this.emitString(s);
       this.text();
     } else if (t === 0x07) {
       this.p++;
       const prefixStart = this.p;
       const { value, len } = this.mb31();
-      const prefix = this.src.subarray(prefixStart, prefixStart + len + value);
       this.p += len + value;
-      const s = this.dictionary((inline) => {
-        this.emitByte(inline ? 0x05 : 0x07);
-        this.emitBytes(prefix);
-      });
+      const s = this.dictionary(0x07, 0x05, prefixStart, len + value);
       if (s !== undefined) this.emitString(s);
       this.text();
     } else if (t === 0x08) {
@@ -373,22 +369,18 @@ class Copier {
       this.copyString();
     } else if (t === 0x0a) {
       this.p++;
-      const s = this.dictionary(one(0x08));
+      const s = this.dictionary(t, 0x08);
       if (s !== undefined) this.emitString(s);
     } else if (t === 0x0b) {
       this.p++;
       const prefixStart = this.p;
       const { value, len } = this.mb31();
-      const prefix = this.src.subarray(prefixStart, prefixStart + len + value);
       this.p += len + value;
-      const s = this.dictionary((inline) => {
-        this.emitByte(inline ? 0x09 : 0x0b);
-        this.emitBytes(prefix);
-      });
+      const s = this.dictionary(0x0b, 0x09, prefixStart, len + value);
       if (s !== undefined) this.emitString(s);
     } else if (t >= 0x0c && t <= 0x25) {
       this.p++;
-      const s = this.dictionary(one(t - 0x0c + 0x26));
+      const s = this.dictionary(t, t - 0x0c + 0x26);
       if (s !== undefined) this.emitString(s);
       this.text();
     } else {
@@ -413,22 +405,18 @@ class Copier {
       this.copyString();
     } else if (t === 0x42) {
       this.p++;
-      const s = this.dictionary((inline) => this.emitByte(inline ? 0x40 : 0x42));
+      const s = this.dictionary(0x42, 0x40);
       if (s !== undefined) this.emitString(s);
     } else if (t === 0x43) {
       this.p++;
       const prefixStart = this.p;
       const { value, len } = this.mb31();
-      const prefix = this.src.subarray(prefixStart, prefixStart + len + value);
       this.p += len + value;
-      const s = this.dictionary((inline) => {
-        this.emitByte(inline ? 0x41 : 0x43);
-        this.emitBytes(prefix);
-      });
+      const s = this.dictionary(0x43, 0x41, prefixStart, len + value);
       if (s !== undefined) this.emitString(s);
     } else if (t <= 0x5d) {
       this.p++;
-      const s = this.dictionary((inline) => this.emitByte(inline ? t - 0x44 + 0x5e : t));
+      const s = this.dictionary(t, t - 0x44 + 0x5e);
       if (s !== undefined) this.emitString(s);
     } else {
       this.copy(1);

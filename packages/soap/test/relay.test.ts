@@ -1,3 +1,12 @@
+import {
+  BinaryXmlWriter,
+  binaryToText,
+  DEFAULT_QUOTAS,
+  dumpRecords,
+  encodeStringTable,
+  readStringTable,
+  SessionDictionary,
+} from "@prch/nbfs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,6 +17,7 @@ import {
   Message,
   type MessageEncoder,
   parseFloodHeaders,
+  remapSessionStrings,
   sessionString,
   TextMessageEncoder,
   type XmlIn,
@@ -248,5 +258,71 @@ describe("one message sent to many links (encodeForRelay)", () => {
       // Link 1 numbers the strings as link 0 does: from the second round on it gets the very bytes.
       if (round === 1) expect(outs[1]).toBe(bytes);
     }
+  });
+});
+
+describe("the record copier (remapSessionStrings) on every session-string record form", () => {
+  // Element, attribute and xmlns records with multi-letter prefixes (0x43, 0x07, 0x0B), one-letter
+  // prefixes (0x44–0x5D, 0x0C–0x25), no prefix (0x42, 0x06, 0x0A), and DictionaryText values.
+  function document(session: SessionDictionary): Uint8Array {
+    const w = new BinaryXmlWriter({ session });
+    const s = (v: string) => sessionString(v);
+    w.writeStartElement("ab", s("Root"), s("urn:one"));
+    w.writeXmlnsAttribute("cd", s("urn:two"));
+    w.writeXmlnsAttribute("e", s("urn:three"));
+    w.writeStartAttribute("cd", s("attr"), s("urn:two"));
+    w.writeDictionaryText(s("value"));
+    w.writeEndAttribute();
+    w.writeStartAttribute("e", s("one"), s("urn:three"));
+    w.writeString("x");
+    w.writeEndAttribute();
+    w.writeStartElement("e", s("Child"), s("urn:three"));
+    w.writeDictionaryText(s("text"));
+    w.writeEndElement();
+    w.writeStartElement("", s("Plain"), s("urn:four"));
+    w.writeStartAttribute("", s("bare"), undefined);
+    w.writeString("y");
+    w.writeEndAttribute();
+    w.writeEndElement();
+    w.writeEndElement();
+    return w.toBytes();
+  }
+
+  it("renumbers or inlines them, and the documents read the same", () => {
+    const sent = new SessionDictionary();
+    const bytes = document(sent);
+    const incoming = new SessionDictionary();
+    const start = readStringTable(bytes, 0, incoming, DEFAULT_QUOTAS);
+    const want = binaryToText(bytes, { session: new SessionDictionary() });
+    const records = dumpRecords(bytes, { session: new SessionDictionary() });
+    for (const kind of [
+      / DictionaryElement +<ab:Root/,
+      /PrefixDictionaryElementE +<e:Child/,
+      / ShortDictionaryElement +<Plain/,
+      /cd:attr=\(dictionary "value"\)/,
+      /xmlns:cd=\(dictionary "urn:two"\)/,
+      /DictionaryTextWithEndElement +dictionary "text"/,
+    ]) {
+      expect(records).toMatch(kind);
+    }
+    // Inline (no target session): every session string becomes text.
+    const inline = remapSessionStrings(bytes, start, incoming, undefined);
+    expect(binaryToText(inline)).toBe(want);
+    // Renumbered into a session that already holds other strings.
+    const target = new SessionDictionary();
+    const mirror = new SessionDictionary();
+    for (const x of ["p", "q", "r"]) {
+      target.add(x);
+      mirror.add(x);
+    }
+    const staged: string[] = [];
+    const stage = (x: string) => target.idOf(x) ?? target.nextId + 2 * (staged.push(x) - 1);
+    const renumbered = remapSessionStrings(bytes, start, incoming, stage);
+    const table = encodeStringTable(staged);
+    const doc = new Uint8Array(table.length + renumbered.length);
+    doc.set(table);
+    doc.set(renumbered, table.length);
+    expect(binaryToText(doc, { session: mirror })).toBe(want);
+    expect(Buffer.from(renumbered)).not.toEqual(Buffer.from(bytes.subarray(start)));
   });
 });
