@@ -10,15 +10,18 @@ export interface MeshArgs {
   readonly json: string;
   /** Run in the main thread instead of a worker (for `node --cpu-prof`); no watchdog. */
   readonly inThread: boolean;
+  /** Unmeasured messages before the latency phase (default 0, the issue's workload). */
+  readonly warmup: number;
 }
 
 export const USAGE = `usage: bench-mesh [--impl floodsub,gossipsub,prch-none,prch-password] [--n 10,30]
-                  [--runs 3] [--seed 1] [--quick] [--json bench-results/mesh.json] [--in-thread]
+                  [--runs 3] [--seed 1] [--quick] [--json bench-results/mesh.json] [--warmup 0] [--in-thread]
   --impl   implementations to run, one after another (default: all)
   --n      mesh sizes (default 10,30)
   --runs   runs per implementation and size; run k uses topology seed + k (default 3)
   --quick  small message counts for a smoke run (also PRCH_BENCH_QUICK=1)
   --json   where the JSON report goes
+  --warmup N   send N unmeasured messages (at the latency interval) before the latency phase
   --in-thread  run in the main thread (for node --cpu-prof); no watchdog, so not for js-libp2p at full rate`;
 
 function positiveInts(flag: string, v: string, min: number): number[] {
@@ -39,6 +42,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let quick = env.PRCH_BENCH_QUICK === "1";
   let json = "bench-results/mesh.json";
   let inThread = false;
+  let warmup = 0;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === "--quick") {
@@ -72,9 +76,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       case "--json":
         json = value;
         break;
+      case "--warmup":
+        warmup = positiveInts(flag, value, 0)[0]!;
+        break;
       default:
         throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
-  return { impls, sizes, runs, quick, seed, json, inThread };
+  return { impls, sizes, runs, quick, seed, json, inThread, warmup };
 }

@@ -25,7 +25,7 @@ export async function runMeshBench(
 ): Promise<MeshReport> {
   // Isolated (worker-thread) runs need the built worker.js; tests run in-thread.
   const isolate = options.isolate ?? !args.inThread;
-  const workload = args.quick ? QUICK_WORKLOAD : FULL_WORKLOAD;
+  const workload = { ...(args.quick ? QUICK_WORKLOAD : FULL_WORKLOAD), warmupCount: args.warmup };
   const impls = resolveImpls(args.impls);
   const groups: GroupResult[] = [];
   const skipped: { impl: string; reason: string }[] = [];

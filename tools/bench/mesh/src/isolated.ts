@@ -13,7 +13,13 @@ const STOP_MS = 30_000;
 function watchdogDeadline(log: RunLog, o: WorkloadOptions): number {
   const stage = log.stage;
   if (stage === Stage.Forming) {
-    return log.runStartAt + o.formCapMs + o.probes * o.probeTimeoutMs + GRACE_MS;
+    return (
+      log.runStartAt +
+      o.formCapMs +
+      o.probes * o.probeTimeoutMs +
+      o.warmupCount * (o.latencyIntervalMs + 50) +
+      GRACE_MS
+    );
   }
   const phase = stage === Stage.Latency ? log.latency : log.throughput;
   if (phase.ended === Ended.Running) return phase.startAt + o.phaseCapMs + GRACE_MS;

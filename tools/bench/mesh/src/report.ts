@@ -163,7 +163,8 @@ export function formatMeshReport(r: MeshReport): string {
   const w = r.workload;
   const lines = [
     `mesh  (node ${r.node}, ${r.platform}, ${r.cpus} × ${r.cpuModel}, load ${r.loadAverage.map((x) => x.toFixed(1)).join("/")}${r.quick ? ", QUICK" : ""})`,
-    `latency: ${w.latencyCount} × ${w.messageSize} B every ${w.latencyIntervalMs} ms; ` +
+    `latency: ${w.latencyCount} × ${w.messageSize} B every ${w.latencyIntervalMs} ms` +
+      `${w.warmupCount > 0 ? ` after ${w.warmupCount} unmeasured` : ""}; ` +
       `throughput: ${w.throughputCount} × ${w.messageSize} B flat out; cap ${w.phaseCapMs / 1000} s per phase`,
     renderTable(["impl", "N", "runs", ...COLUMNS.map(([h]) => h)], rows),
   ];

@@ -156,9 +156,11 @@ describe("parseArgs", () => {
       quick: false,
       json: "bench-results/mesh.json",
       inThread: false,
+      warmup: 0,
     });
     expect(parseArgs([], { PRCH_BENCH_QUICK: "1" }).quick).toBe(true);
     expect(parseArgs(["--in-thread"], {}).inThread).toBe(true);
+    expect(parseArgs(["--warmup", "100"], {}).warmup).toBe(100);
   });
 
   it("rejects bad values and unknown flags", () => {

@@ -81,6 +81,31 @@ describe("runWorkload", () => {
     expect(r.links).toBe(10);
   });
 
+  it("sends warm-up messages before the latency phase without counting them", async () => {
+    let published = 0;
+    const base = directImpl(() => false);
+    const counting: typeof base = {
+      ...base,
+      start: async (o) => {
+        const mesh = await base.start(o);
+        return {
+          ...mesh,
+          onDeliver: (l) => mesh.onDeliver(l),
+          publish: (from, data) => {
+            published++;
+            return mesh.publish(from, data);
+          },
+        };
+      },
+    };
+    const r = await runWorkload(counting, 5, 1, { ...SMALL, warmupCount: 7 });
+    expect(r.latency.delivered).toBe(20 * 4);
+    expect(r.throughput.delivered).toBe(300 * 4);
+    // At least one probe, then the 7 warm-up messages, then the measured ones.
+    expect(published).toBeGreaterThanOrEqual(1 + 7 + 20 + 300);
+    expect(published).toBeLessThanOrEqual(SMALL.probes + 7 + 20 + 300);
+  });
+
   it("reports losses as loss and as lost latency percentiles", async () => {
     const r = await runWorkload(
       // Node 2 never gets latency messages 0 and 1 nor 30 throughput messages.
