@@ -28,6 +28,7 @@ import {
   NS,
   PEER_FLOODER,
   type ScanLimits,
+  SoapError,
   scanFlood,
 } from "@prch/soap";
 import {
@@ -564,14 +565,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
         try {
           received = a.msg.payload.toReceived(a.msg.size);
         } catch (e) {
-          // A scanned flood whose document fails the full decode: the sender
-          // sent a malformed message, which costs it the link (WINDOWS-NOTES §1.3).
-          this.emit("warning", asError(e));
-          a.msg.payload.origin?.abort(
-            new TransportError("DecodeFailed", `malformed flood: ${asError(e).message}`, {
-              cause: e,
-            }),
-          );
+          this.refuseFlood(a.msg.payload, e);
           return;
         }
         this.messagesIn++;
@@ -661,7 +655,20 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
       for (const conn of a.conns) {
         const ch = this.links.get(conn);
         if (ch === undefined) continue;
-        this.safely(() => ch.sendEncoded(payload.relay(ch.encoder, hops)));
+        let bytes: Uint8Array;
+        try {
+          bytes = payload.relay(ch.encoder, hops);
+        } catch (e) {
+          // The received document is malformed past what the scan read (its
+          // body): it goes nowhere, and the sender loses the link.
+          if (e instanceof SoapError) {
+            this.refuseFlood(payload, e);
+            break;
+          }
+          this.emit("warning", asError(e));
+          continue;
+        }
+        this.safely(() => ch.sendEncoded(bytes));
       }
     } else {
       const message = payload.message();
@@ -686,6 +693,18 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
       }
     }
     this.scheduleBacklog();
+  }
+
+  /**
+   * A scanned flood whose document fails past its headers (a malformed
+   * body): the sender sent a malformed message, which costs it the link, as
+   * a malformed peer message does (WINDOWS-NOTES §1.3).
+   */
+  private refuseFlood(payload: FloodPayload, e: unknown): void {
+    this.emit("warning", asError(e));
+    payload.origin?.abort(
+      new TransportError("DecodeFailed", `malformed flood: ${asError(e).message}`, { cause: e }),
+    );
   }
 
   private connect(conn: ConnId, address: PeerNodeAddress): void {

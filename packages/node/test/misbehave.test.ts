@@ -198,6 +198,46 @@ describe("misbehaving neighbors are dropped; the node carries on", () => {
     await stillServes(n);
   });
 
+  it("a scanned flood with a malformed body that is only relayed goes nowhere and costs the link", async () => {
+    const n = await open();
+    const warnings: string[] = [];
+    n.on("warning", (e) => warnings.push(e.message));
+    const other = await open();
+    await until(() => n.online && other.online, "a good neighbor");
+    // n has no channel for this Via, so it only relays; other delivers.
+    const atOther: string[] = [];
+    other.channel("net.p2p://bad/relay").on("message", (m) => atOther.push(m.text()));
+    const { ch, closed } = await fakeNeighbor(n);
+    const flood = (id: string, text: string) =>
+      new Message({
+        action: "urn:app/Say",
+        to: "net.p2p://bad/relay",
+        headers: createFloodHeaders({
+          messageId: id,
+          peerTo: "net.p2p://bad/relay",
+          peerVia: "net.p2p://bad/relay",
+        }),
+        body: (out) => {
+          out.startElement("string", "http://schemas.microsoft.com/2003/10/Serialization/");
+          out.writer.writeString(text);
+          out.endElement();
+        },
+      });
+    ch.send(flood("6f9619ff-8b86-d011-b42d-00c04fc964e0", "relayed"));
+    await until(() => atOther.length === 1, "the good flood at the other node");
+    const bytes = ch.encoder.encode(flood("6f9619ff-8b86-d011-b42d-00c04fc964e1", "broken"));
+    expect(bytes[0]).toBe(0);
+    // An undefined record (0x00) where the body's text should be.
+    const at = Buffer.from(bytes).lastIndexOf(Buffer.from("broken"));
+    expect(at).toBeGreaterThan(0);
+    bytes[at - 2] = 0x00;
+    ch.sendEncoded(bytes);
+    await closed;
+    expect(warnings.some((w) => /unknown record 0x0/.test(w))).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(atOther).toEqual(["relayed"]);
+  });
+
   // A load test over real sockets (thousands of messages), not a unit test: skipped in the unit-only pass.
   it.skipIf(process.env.PRCH_UNIT_ONLY === "1")(
     "a neighbor that never reads is aborted as too slow, and the others lose nothing",
