@@ -445,6 +445,30 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
     this.emit("closed");
   }
 
+  /**
+   * Stops at once, as a crashed process would: every link is reset without
+   * Disconnect or End, the resolver is not told (the registration lapses
+   * with its lifetime; a resolver passed in by the caller is left alone),
+   * channels close. Neighbors see their links fail and repair the mesh
+   * (MC-PRCH §3.1.5.2). For tests and failure drills; {@link close} is the
+   * orderly way out.
+   */
+  async abort(): Promise<void> {
+    if (this.state !== "open") return;
+    this.state = "closed";
+    this.monitor?.stop();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const ch of this.channels.values()) ch.close();
+    for (const ch of [...this.links.values()]) {
+      ch.abort(new TransportError("Closed", "the node aborted"));
+    }
+    this.links.clear();
+    if (this.ownsResolver && this.resolver instanceof ResolverClient) this.resolver.abort();
+    await this.listener.close();
+    this.emit("closed");
+  }
+
   /** @internal {@link ChannelHost} */
   sendOnChannel(uri: string, body: MessageBody, options: SendOptions): void {
     if (this.state !== "open") throw new PeerNodeError("Closed", "the node is closed");
@@ -535,6 +559,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
 
   /** Feeds one event to the engine and carries out its actions; re-entrant calls are queued. */
   private dispatch(event: MeshEvent<Payload>): void {
+    // After abort() nothing more happens (close() dispatches while "closing").
+    if (this.state === "closed") return;
     this.queue.push(event);
     if (this.dispatching) return;
     this.dispatching = true;

@@ -164,6 +164,31 @@ describe("PeerNode over real sockets", () => {
     expect(reasons).toEqual(["LeavingMesh"]);
   });
 
+  it("aborts like a crash: neighbors see the links fail, the rest carry on, the registration stays", async () => {
+    const ns = await openNodes(3);
+    await until(() => connected(ns), "a connected mesh of three");
+    const reasons: string[] = [];
+    for (const n of ns.slice(1)) n.on("neighborRemoved", (_id, reason) => reasons.push(reason));
+    let closed = 0;
+    ns[0]!.on("closed", () => closed++);
+    await ns[0]!.abort();
+    await ns[0]!.abort();
+    expect(closed).toBe(1);
+    expect(() => ns[0]!.channel("net.p2p://testmesh/x").send("late")).toThrow(PeerNodeError);
+    const linked = (n: PeerNode) => n.neighbors().some((x) => x.nodeId === ns[0]!.nodeId);
+    await until(() => !linked(ns[1]!) && !linked(ns[2]!), "the survivors to drop the links");
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(reasons).not.toContain("LeavingMesh");
+    // No Unregister was sent: the resolver still holds all three records.
+    expect((await resolver.stats()).registrations).toBe(3);
+    // The survivors still reach each other.
+    await until(() => connected(ns.slice(1)), "the survivors to stay connected", 30_000);
+    const got: string[] = [];
+    ns[2]!.channel("net.p2p://testmesh/after").on("message", (m) => got.push(m.text()));
+    ns[1]!.channel("net.p2p://testmesh/after").send("still here");
+    await until(() => got.length === 1, "a message between the survivors");
+  });
+
   it("rejects bad channel URIs and mesh names with typed errors", async () => {
     const [n] = await openNodes(1);
     expect(() => n!.channel("net.p2p://othermesh/chat")).toThrow(PeerNodeError);

@@ -269,6 +269,31 @@ export class ResolverClientCore {
     return actions;
   }
 
+  /**
+   * Drops everything at once, as a crash would: no Unregister (the record
+   * lapses with its lifetime), outstanding requests fail with `Closed`.
+   */
+  abort(): ResolverClientAction[] {
+    if (this.#state === "closed") return [];
+    const actions: ResolverClientAction[] = [];
+    this.#cancelRefresh(actions);
+    for (const [id, p] of [...this.#pending]) {
+      this.#pending.delete(id);
+      actions.push({ type: "cancelTimer", timer: `response:${id}` });
+      actions.push({
+        type: "failed",
+        requestId: id,
+        operation: p.operation,
+        error: new ResolverError("Closed", "resolver client closed"),
+      });
+    }
+    this.#inFlight = undefined;
+    this.#registrationId = undefined;
+    this.#state = "closed";
+    actions.push({ type: "closed" });
+    return actions;
+  }
+
   /** A reply arrived for `requestId`. Replies nobody waits for are ignored (MC-PRCR §3.1.5.x). */
   onResponse(requestId: number, response: ResolverResponse, now: number): ResolverClientAction[] {
     const p = this.#pending.get(requestId);

@@ -226,6 +226,27 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
     this.#perform(this.core.close(Date.now()));
     await withTimeout(closed, limit);
     if (this.#unregisterSent !== undefined) await withTimeout(this.#unregisterSent, limit);
+    const ch = this.#shutDown();
+    if (ch !== undefined) await ch.end().catch(() => {});
+    this.emit("closed");
+  }
+
+  /**
+   * Drops the client at once, without Unregister: to the service this looks
+   * like a crash, and the registration lapses when its lifetime runs out
+   * (MC-PRCR §3.2.4.1). Pending calls reject with `Closed`. For simulating
+   * failures; {@link close} is the orderly way out.
+   */
+  abort(): void {
+    if (this.#closed || this.#closing !== undefined) return;
+    this.#closing = Promise.resolve();
+    this.#perform(this.core.abort());
+    this.#shutDown()?.abort();
+    this.emit("closed");
+  }
+
+  /** Stops timers, fails waiters and detaches the channel, which it returns. */
+  #shutDown(): MessageChannel | undefined {
     this.#closed = true;
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
@@ -236,8 +257,7 @@ export class ResolverClient extends EventEmitter<ResolverClientEvents> {
     this.#registrationWaiters = [];
     const ch = this.#channel;
     this.#channel = undefined;
-    if (ch !== undefined) await ch.end().catch(() => {});
-    this.emit("closed");
+    return ch;
   }
 
   #nextRegistration(): Promise<RegisterResponse> {

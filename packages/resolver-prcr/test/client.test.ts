@@ -286,6 +286,32 @@ describe("ResolverClientCore (sans-IO)", () => {
     expect(() => c.resolve("m", 3, T0)).toThrow(ResolverError);
   });
 
+  it("abort sends nothing (no Unregister) and fails everything outstanding", () => {
+    const c = new ResolverClientCore({ ClientId: guid(1) });
+    const r = only(sends(c.register("m", nodeAddress(1), T0)));
+    c.onResponse(
+      r.requestId,
+      {
+        operation: "Register",
+        body: { RegistrationId: guid(5), RegistrationLifetime: LIFETIME_10_MIN },
+      },
+      T0,
+    );
+    const { requestId: res } = c.resolve("m", 3, T0);
+    const a = c.abort();
+    expect(sends(a)).toHaveLength(0);
+    expect(a).toContainEqual({ type: "cancelTimer", timer: "refresh" });
+    const failed = a.filter((x) => x.type === "failed");
+    expect(failed.map((x) => x.type === "failed" && [x.requestId, x.error.code])).toEqual([
+      [res, "Closed"],
+    ]);
+    expect(a.at(-1)).toEqual({ type: "closed" });
+    expect(c.closed).toBe(true);
+    expect(c.abort()).toEqual([]);
+    expect(c.close(T0 + 2)).toEqual([]);
+    expect(() => c.resolve("m", 3, T0)).toThrow(ResolverError);
+  });
+
   it("on close during a Register, waits for the reply and unregisters the new record", () => {
     const c = new ResolverClientCore();
     const r = only(sends(c.register("m", nodeAddress(1), T0)));

@@ -526,6 +526,29 @@ describe("timeouts and failures", () => {
     }
   });
 
+  it("abort() drops the client without Unregister: the registration stays until it lapses", async () => {
+    const service = await startService(new MemoryRegistrationStore());
+    const c = client(service);
+    const other = client(service);
+    try {
+      await c.register(MESH, nodeAddress(6));
+      let closedEvents = 0;
+      c.on("closed", () => closedEvents++);
+      c.abort();
+      c.abort();
+      expect(closedEvents).toBe(1);
+      await expect(c.resolve(MESH, 1)).rejects.toMatchObject({ code: "Closed" });
+      await c.close(); // a no-op now
+      // The service never heard an Unregister.
+      expect(await service.stats()).toEqual({ meshes: 1, registrations: 1 });
+      const found = await other.resolve(MESH, 5);
+      expect(found.map((a) => a.EndpointAddress)).toContain(nodeAddress(6).EndpointAddress);
+    } finally {
+      await other.close();
+      await service.close();
+    }
+  });
+
   it("close() gives up on a Register that never gets an answer after closeTimeoutMs", async () => {
     const mute = new NetTcpListener({ host: "127.0.0.1", port: 0 });
     mute.on("connection", (conn) => conn.resumeReading());
