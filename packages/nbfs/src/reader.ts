@@ -737,6 +737,23 @@ export class BinaryXmlReader implements XmlReader {
     throw new NbfsError("unknown-dictionary-string", `dictionary string ${id} is not defined`, at);
   }
 
+  /**
+   * Reads the 1-, 2- or 4-byte length prefix of a Chars/Bytes text record
+   * (the 4-byte form is signed, so negative is refused) and moves past it.
+   */
+  private textLength(size: 1 | 2 | 4, record: string): number {
+    this.need(size);
+    const len =
+      size === 1
+        ? this.buf[this.pos]!
+        : size === 2
+          ? this.dv.getUint16(this.pos, true)
+          : this.dv.getInt32(this.pos, true);
+    if (len < 0) throw new NbfsError("invalid-value", `negative ${record} length`, this.pos);
+    this.pos += size;
+    return len;
+  }
+
   private readBytes(len: number, at: number): Uint8Array {
     if (len > this.q.maxArrayLength) {
       throw new NbfsQuotaError("maxArrayLength", this.q.maxArrayLength, at);
@@ -995,16 +1012,7 @@ export class BinaryXmlReader implements XmlReader {
       case 0x98:
       case 0x9a:
       case 0x9c: {
-        const lenSize = t === 0x98 ? 1 : t === 0x9a ? 2 : 4;
-        this.need(lenSize);
-        const len =
-          lenSize === 1
-            ? buf[this.pos]!
-            : lenSize === 2
-              ? this.dv.getUint16(this.pos, true)
-              : this.dv.getInt32(this.pos, true);
-        if (len < 0) throw new NbfsError("invalid-value", "negative Chars32Text length", this.pos);
-        this.pos += lenSize;
+        const len = this.textLength(t === 0x98 ? 1 : t === 0x9a ? 2 : 4, "Chars32Text");
         if (len > this.end - this.pos) {
           throw new NbfsError("truncated", `string of ${len} bytes is truncated`, at);
         }
@@ -1032,16 +1040,7 @@ export class BinaryXmlReader implements XmlReader {
       case 0x9e:
       case 0xa0:
       case 0xa2: {
-        const lenSize = t === 0x9e ? 1 : t === 0xa0 ? 2 : 4;
-        this.need(lenSize);
-        const len =
-          lenSize === 1
-            ? buf[this.pos]!
-            : lenSize === 2
-              ? this.dv.getUint16(this.pos, true)
-              : this.dv.getInt32(this.pos, true);
-        if (len < 0) throw new NbfsError("invalid-value", "negative Bytes32Text length", this.pos);
-        this.pos += lenSize;
+        const len = this.textLength(t === 0x9e ? 1 : t === 0xa0 ? 2 : 4, "Bytes32Text");
         if (len > this.q.maxArrayLength) {
           throw new NbfsQuotaError("maxArrayLength", this.q.maxArrayLength, at);
         }

@@ -1003,16 +1003,9 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       // Optimistic single pass for short ASCII (the usual name or URI).
       this.ensure(1 + n * 3);
       const buf = this.buf;
-      let p = this.pos + 1;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[p++] = c;
-      }
-      if (i === n) {
+      if (copyAscii(s, buf, this.pos + 1)) {
         buf[this.pos] = n;
-        this.pos = p;
+        this.pos += 1 + n;
         if (n >= 42) {
           this.vreq(5);
           this.vo += 1;
@@ -1070,18 +1063,11 @@ export class BinaryXmlWriter implements BinaryXmlWriterApi {
       else this.vreq(5);
       this.ensure(2 + n);
       const buf = this.buf;
-      let p = this.pos + 2;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[p++] = c;
-      }
-      if (i === n) {
+      if (copyAscii(s, buf, this.pos + 2)) {
         this.textNodeOffset = this.pos;
         buf[this.pos] = 0x98;
         buf[this.pos + 1] = n;
-        this.pos = p;
+        this.pos += 2 + n;
         if (n <= NET_SMALL_TEXT) this.vo += 2 + n;
         else {
           this.vo += 2;
@@ -1463,4 +1449,19 @@ function validateArray(array: XmlArray): void {
     default:
       break;
   }
+}
+
+/**
+ * Copies `s` into `buf` at `at` as one byte per character while it is
+ * ASCII; true when all of it was (then `s.length` bytes were written).
+ * The optimistic first pass of the name and text writers.
+ */
+function copyAscii(s: string, buf: Uint8Array, at: number): boolean {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return false;
+    buf[at + i] = c;
+  }
+  return true;
 }

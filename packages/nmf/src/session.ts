@@ -18,8 +18,12 @@ const SIZED_MARK = new Uint8Array(0);
 const allocUninitialised: (n: number) => Uint8Array =
   typeof Buffer === "function" ? (n) => Buffer.allocUnsafe(n) : (n) => new Uint8Array(n);
 
-/** Joins the output queue, writing the header of every payload behind a SIZED_MARK. */
+/**
+ * Joins the output queue, writing the header of every payload behind a
+ * SIZED_MARK. A lone record (one we encoded ourselves) is returned as is.
+ */
 function joinFraming(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1 && parts[0] !== SIZED_MARK) return parts[0]!;
   let total = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
@@ -170,8 +174,6 @@ export abstract class NmfSession {
   protected phase: Phase;
   protected readonly decoder: RecordDecoder;
   private readonly shareBuffers: boolean;
-  /** Payloads queued by reference behind a {@link SIZED_MARK} (shareBuffers). */
-  private sharedEnvelopes = 0;
   protected readonly chunkSize: number;
   protected sessionMode: Mode | undefined;
   protected sessionVia: string | undefined;
@@ -226,12 +228,8 @@ export abstract class NmfSession {
 
   /** Removes and returns everything queued for writing (empty when nothing is). */
   takeOutput(): Uint8Array {
-    const out =
-      this.sharedEnvelopes > 0
-        ? joinFraming(this.output)
-        : concatBytes(this.output.length === 0 ? [new Uint8Array(0)] : this.output);
+    const out = joinFraming(this.output);
     this.output = [];
-    this.sharedEnvelopes = 0;
     return out;
   }
 
@@ -321,7 +319,6 @@ export abstract class NmfSession {
         if (this.shareBuffers) {
           // The record header alone; takeOutput() joins it with the payload in one copy.
           this.output.push(SIZED_MARK, payload);
-          this.sharedEnvelopes++;
         } else this.output.push(encodeRecord({ type: "sizedEnvelope", payload }));
         break;
       case Mode.SingletonUnsized:
@@ -396,7 +393,6 @@ export abstract class NmfSession {
     this.sendAllowedFlag = false;
     this.receiveAllowedFlag = false;
     this.output = [];
-    this.sharedEnvelopes = 0;
   }
 
   protected abstract onRecord(record: DecodedRecord, events: NmfEvent[]): void;

@@ -253,17 +253,7 @@ export class ResolverClientCore {
       this.#inFlight !== undefined && this.#pending.get(this.#inFlight)?.operation !== "Refresh"
         ? this.#inFlight
         : undefined;
-    for (const [id, p] of [...this.#pending]) {
-      if (id === waitFor) continue;
-      this.#pending.delete(id);
-      actions.push({ type: "cancelTimer", timer: `response:${id}` });
-      actions.push({
-        type: "failed",
-        requestId: id,
-        operation: p.operation,
-        error: new ResolverError("Closed", "resolver client closed"),
-      });
-    }
+    this.#failOutstanding(actions, waitFor);
     this.#inFlight = waitFor;
     if (waitFor === undefined) this.#finishClose(actions, now);
     return actions;
@@ -277,16 +267,7 @@ export class ResolverClientCore {
     if (this.#state === "closed") return [];
     const actions: ResolverClientAction[] = [];
     this.#cancelRefresh(actions);
-    for (const [id, p] of [...this.#pending]) {
-      this.#pending.delete(id);
-      actions.push({ type: "cancelTimer", timer: `response:${id}` });
-      actions.push({
-        type: "failed",
-        requestId: id,
-        operation: p.operation,
-        error: new ResolverError("Closed", "resolver client closed"),
-      });
-    }
+    this.#failOutstanding(actions);
     this.#inFlight = undefined;
     this.#registrationId = undefined;
     this.#state = "closed";
@@ -499,6 +480,21 @@ export class ResolverClientCore {
   #armRefresh(actions: ResolverClientAction[], at: number): void {
     this.#refreshArmed = true;
     actions.push({ type: "setTimer", timer: "refresh", at });
+  }
+
+  /** Fails every outstanding request but `except` with `Closed`, cancelling its response timer. */
+  #failOutstanding(actions: ResolverClientAction[], except?: number): void {
+    for (const [id, p] of [...this.#pending]) {
+      if (id === except) continue;
+      this.#pending.delete(id);
+      actions.push({ type: "cancelTimer", timer: `response:${id}` });
+      actions.push({
+        type: "failed",
+        requestId: id,
+        operation: p.operation,
+        error: new ResolverError("Closed", "resolver client closed"),
+      });
+    }
   }
 
   #cancelRefresh(actions: ResolverClientAction[]): void {

@@ -9,7 +9,7 @@ import {
 import { NS } from "./constants.js";
 import type { EncodedDocument, MessageSource } from "./encoder.js";
 import type { ParsedFloodHeaders } from "./peer.js";
-import { FIXED_TEXT, LENGTH_PREFIXED_TEXT } from "./remap.js";
+import { FIXED_SIZE, PREFIX_WIDTH, prefixLength } from "./remap.js";
 import { valueToUInt64 } from "./values.js";
 
 /**
@@ -357,8 +357,8 @@ class Scan {
   /** Skips the payload of text record `t` (its type byte already read). */
   private skipTextBody(t: number): void {
     const base = t & 0xfe;
-    const fixed = FIXED_TEXT[base];
-    if (fixed !== undefined) {
+    const fixed = FIXED_SIZE[base]!;
+    if (fixed >= 0) {
       if (base === 0xa4 || base === 0xa6) throw GIVE_UP; // lists
       if (this.p + fixed > this.end) throw GIVE_UP;
       this.p += fixed;
@@ -379,16 +379,9 @@ class Scan {
 
   /** Reads the length of a length-prefixed text record and checks it. */
   private lengthOf(base: number): number {
-    const width = LENGTH_PREFIXED_TEXT[base];
-    if (width === undefined || this.p + width > this.end) throw GIVE_UP;
-    const b = this.b;
-    const p = this.p;
-    const n =
-      width === 1
-        ? b[p]!
-        : width === 2
-          ? b[p]! | (b[p + 1]! << 8)
-          : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+    const width = PREFIX_WIDTH[base]!;
+    if (width === 0 || this.p + width > this.end) throw GIVE_UP;
+    const n = prefixLength(this.b, this.p, width);
     this.p += width;
     if (n < 0 || this.p + n > this.end) throw GIVE_UP;
     const limit =
@@ -456,7 +449,7 @@ class Scan {
   }
 
   private integer(base: number): bigint {
-    const size = FIXED_TEXT[base]!;
+    const size = FIXED_SIZE[base]!;
     if (this.p + size > this.end) throw GIVE_UP;
     const dv = new DataView(this.b.buffer, this.b.byteOffset + this.p, size);
     this.p += size;

@@ -11,7 +11,7 @@ import { SoapError } from "./errors.js";
  */
 
 /** Fixed payload sizes of text records (even record types, MC-NBFX §2.2.3). */
-export const FIXED_TEXT: Readonly<Record<number, number>> = {
+const FIXED_TEXT: Readonly<Record<number, number>> = {
   128: 0, // ZeroText
   130: 0, // OneText
   132: 0, // FalseText
@@ -35,7 +35,7 @@ export const FIXED_TEXT: Readonly<Record<number, number>> = {
 };
 
 /** Length-prefix width of length-prefixed text records. */
-export const LENGTH_PREFIXED_TEXT: Readonly<Record<number, 1 | 2 | 4>> = {
+const LENGTH_PREFIXED_TEXT: Readonly<Record<number, 1 | 2 | 4>> = {
   152: 1, // Chars8Text
   154: 2, // Chars16Text
   156: 4, // Chars32Text
@@ -47,11 +47,21 @@ export const LENGTH_PREFIXED_TEXT: Readonly<Record<number, 1 | 2 | 4>> = {
   186: 4, // UnicodeChars32Text (4-byte length, as the MC-NBFX §3 example shows)
 };
 
-/** {@link FIXED_TEXT} and {@link LENGTH_PREFIXED_TEXT} as flat tables by record type (-1 / 0 = not one). */
-const FIXED_SIZE = new Int8Array(256).fill(-1);
-const PREFIX_WIDTH = new Uint8Array(256);
+/** Payload size of each fixed-size text record, by (even) record type; -1 for the others. */
+export const FIXED_SIZE = new Int8Array(256).fill(-1);
+/** Width of each length-prefixed text record's length, by (even) record type; 0 for the others. */
+export const PREFIX_WIDTH = new Uint8Array(256);
 for (const [t, n] of Object.entries(FIXED_TEXT)) FIXED_SIZE[Number(t)] = n;
 for (const [t, n] of Object.entries(LENGTH_PREFIXED_TEXT)) PREFIX_WIDTH[Number(t)] = n;
+
+/** The little-endian length prefix of `width` (1, 2 or 4) bytes at `p`; the 4-byte form is signed. */
+export function prefixLength(b: Uint8Array, p: number, width: number): number {
+  return width === 1
+    ? b[p]!
+    : width === 2
+      ? b[p]! | (b[p + 1]! << 8)
+      : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+}
 
 /** Item sizes of Array records by value-type record (MC-NBFX §2.3.3). */
 const ARRAY_ITEM: Record<number, number> = {
@@ -275,14 +285,7 @@ class Copier {
     const width = PREFIX_WIDTH[base]!;
     if (width > 0) {
       if (this.p + 1 + width > this.end) bad("truncated text record", at);
-      const b = this.src;
-      const q = this.p + 1;
-      const n =
-        width === 1
-          ? b[q]!
-          : width === 2
-            ? b[q]! | (b[q + 1]! << 8)
-            : b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24);
+      const n = prefixLength(this.src, this.p + 1, width);
       if (n < 0) bad("negative length", at);
       // UnicodeChars lengths count bytes too (MC-NBFX §2.2.3.27–29).
       this.copy(1 + width + n);

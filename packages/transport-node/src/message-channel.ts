@@ -111,7 +111,7 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
 
   /** Encodes and sends one message. Returns the pending message count. */
   send(message: Message): number {
-    return this.connection.send(this.encodeOrAbort(message, false).bytes);
+    return this.connection.send(this.encodeOrAbort(() => this.encoder.encode(message)));
   }
 
   /**
@@ -121,20 +121,16 @@ export class MessageChannel extends EventEmitter<MessageChannelEvents> {
    * one message to all its neighbors).
    */
   sendRelayable(message: Message): EncodedDocument {
-    const { bytes, document } = this.encodeOrAbort(message, true);
+    const { bytes, document } = this.encodeOrAbort(() => this.encoder.encodeForRelay(message));
     this.connection.send(bytes);
-    return document!;
+    return document;
   }
 
-  private encodeOrAbort(
-    message: Message,
-    relayable: boolean,
-  ): { bytes: Uint8Array; document?: EncodedDocument } {
+  /** Runs an encode on this link's session; a failure aborts the link (see below). */
+  private encodeOrAbort<T>(encode: () => T): T {
     if (!this.connection.isOpen) throw new TransportError("Closed", "the link is closed");
     try {
-      return relayable
-        ? this.encoder.encodeForRelay(message)
-        : { bytes: this.encoder.encode(message) };
+      return encode();
     } catch (e) {
       // The outgoing session dictionary may have taken new strings that the
       // peer will never see; the link cannot continue consistently.
