@@ -10,6 +10,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
+const failures = [];
 for (const dir of dirs) {
   const file = join(dir, "test-artifacts", "vitest-results.json");
   if (!existsSync(file)) continue;
@@ -17,10 +18,25 @@ for (const dir of dirs) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  for (const suite of r.testResults ?? []) {
+    for (const t of suite.assertionResults ?? []) {
+      if (t.status !== "failed") continue;
+      const msg = (t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 200);
+      failures.push(`  FAIL ${dir.slice(root.length)} > ${t.fullName}\n       ${msg}`);
+    }
+    // A file that failed to load reports no assertions, only a message.
+    if ((suite.assertionResults ?? []).length === 0 && suite.status === "failed") {
+      failures.push(
+        `  FAIL ${suite.name.slice(root.length)}\n       ${(suite.message ?? "").split("\n")[0].slice(0, 200)}`,
+      );
+    }
+  }
   rows.push(
     `  ${dir.slice(root.length).padEnd(28)} ${String(r.numPassedTests).padStart(5)} passed  ${r.numFailedTests} failed  ${r.numPendingTests} skipped`,
   );
 }
 console.log(rows.join("\n"));
+// Failing tests come last so that a truncated log still names them.
+if (failures.length > 0) console.log(`failed tests:\n${failures.slice(0, 20).join("\n")}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

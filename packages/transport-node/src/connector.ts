@@ -160,7 +160,11 @@ export async function connectNetTcp(
       last = err;
     }
   }
-  if (Date.now() >= deadline) {
+  // Unless `attemptTimeoutMs` caps it, the last address gets all that is left of the budget, so
+  // its timing out means the budget ran out — even when its timer fired a millisecond before the
+  // wall-clock deadline (Node's timers and Date.now() run on different clocks). Either way the
+  // last address did not answer in time: a timeout, not a refusal.
+  if (Date.now() >= deadline || last?.code === "ConnectTimeout") {
     throw new TransportError("ConnectTimeout", `no address answered within ${budget} ms`, {
       cause: last,
     });

@@ -74,6 +74,28 @@ describe("connectNetTcp", () => {
     }
   });
 
+  it("reports ConnectTimeout when the last address timed out before the whole budget was spent", async () => {
+    // attemptTimeoutMs caps each address, so the loop ends long before the 60 s deadline; the
+    // outcome is still a timeout, not a refusal (this was ConnectFailed whenever the last timer
+    // fired ahead of the wall-clock deadline).
+    const sockets: import("node:net").Socket[] = [];
+    const silent: Server = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const e = await connectNetTcp(
+        { endpointAddress: `net.tcp://h:${port}/p`, ipAddresses: ["127.0.0.1"] },
+        { timeoutMs: 60_000, attemptTimeoutMs: 100 },
+      ).catch((x: unknown) => x);
+      expect((e as TransportError).code).toBe("ConnectTimeout");
+      expect(((e as TransportError).cause as TransportError).code).toBe("ConnectTimeout");
+      expect(sockets.length).toBe(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
   it("fails at once on a security failure, without trying the next IP", async () => {
     const [a, b] = await Promise.all([createSelfSignedIdentity(), createSelfSignedIdentity()]);
     let sessions = 0;
