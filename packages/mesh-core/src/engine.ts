@@ -849,7 +849,7 @@ export class MeshEngine<P = unknown> {
       return;
     }
     // Malformed peer headers or a non-GUID MessageID abort the neighbor (WINDOWS-NOTES §1.3).
-    const guid = guidKey(msg.MessageID);
+    const guid = msg.messageGuid ?? guidKey(msg.MessageID);
     if (
       msg.FloodMessage !== PEER_FLOODER ||
       !isUri(msg.PeerVia) ||

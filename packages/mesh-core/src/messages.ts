@@ -150,6 +150,13 @@ export interface FloodMessage<P = unknown> {
   readonly kind: "Flood";
   /** Header `ns:MessageID`: `urn:uuid:{guid}` text. */
   readonly MessageID: string;
+  /**
+   * The GUID of `MessageID` in lowercase `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` form, when the
+   * host has already read and checked it (a scanner that found a UniqueId record, say): the
+   * engine then uses it as the dedup key instead of parsing `MessageID` again. It must be the
+   * GUID that `MessageID` names.
+   */
+  readonly messageGuid?: string | undefined;
   /** Header `ns:FloodMessage`: must be exactly `PeerFlooder`. */
   readonly FloodMessage: string;
   /** Header `ns:PeerVia`: the channel type URI the message targets. */

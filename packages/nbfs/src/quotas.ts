@@ -61,7 +61,18 @@ export const MAX_QUOTAS: Readonly<ReaderQuotas> = Object.freeze({
   maxListItems: 0x7fffffff,
 });
 
-/** Fills unspecified quotas with WCF defaults. */
+/** Results of {@link resolveQuotas}: frozen and complete, so they can be passed on as they are. */
+const resolved = new WeakSet<object>([DEFAULT_QUOTAS, MAX_QUOTAS]);
+
+/**
+ * Fills unspecified quotas with WCF defaults. The result is frozen; passing
+ * it in again returns it unchanged, so callers that build a reader per
+ * message resolve their quotas once.
+ */
 export function resolveQuotas(partial: Partial<ReaderQuotas> | undefined): ReaderQuotas {
-  return partial === undefined ? DEFAULT_QUOTAS : { ...DEFAULT_QUOTAS, ...partial };
+  if (partial === undefined) return DEFAULT_QUOTAS;
+  if (resolved.has(partial)) return partial as ReaderQuotas;
+  const full = Object.freeze({ ...DEFAULT_QUOTAS, ...partial });
+  resolved.add(full);
+  return full;
 }

@@ -5,6 +5,7 @@ import {
   Message,
   NS,
   parseFloodHeaders,
+  SoapError,
   type XmlOut,
 } from "@prch/soap";
 import { PeerNodeError } from "./errors.js";
@@ -44,7 +45,12 @@ export interface ScannedDelivery {
   readonly messageId: string;
   readonly hops: bigint | undefined;
   /** The envelope decoded without its headers: the body is unread. */
-  readonly body: Message;
+  readonly body: () => Message;
+  /**
+   * The bytes of a `base64Binary` body, when the scan found the whole body in
+   * that form (`ScannedFlood.binaryBody`): `bytes()` then needs no decode.
+   */
+  readonly payload: (() => Uint8Array) | undefined;
   /** Decodes the whole message. */
   readonly decode: () => Message;
 }
@@ -69,6 +75,10 @@ export class ReceivedMessage {
   #decode: (() => Message) | undefined;
   /** A message whose body is still unread, for text() and bytes(). */
   #body: Message | undefined;
+  #decodeBody: (() => Message) | undefined;
+  /** The body's bytes, read without a decode (scanned floods with a binary body). */
+  #payload: (() => Uint8Array) | undefined;
+  #payloadTaken = false;
 
   /**
    * From a decoded message, or (inside the node) from a flood known by its
@@ -89,7 +99,8 @@ export class ReceivedMessage {
       this.action = message.action;
       this.messageId = message.messageId;
       this.hops = message.hops;
-      this.#body = message.body;
+      this.#decodeBody = message.body;
+      this.#payload = message.payload;
       this.#decode = message.decode;
     }
   }
@@ -101,6 +112,14 @@ export class ReceivedMessage {
   }
 
   #bodyMessage(): Message {
+    if (this.#payloadTaken) {
+      throw new SoapError("invalid-argument", "the body has already been read");
+    }
+    if (this.#body === undefined && this.#decodeBody !== undefined) {
+      this.#body = this.#decodeBody();
+      this.#decodeBody = undefined;
+      this.#payload = undefined;
+    }
     return this.#body ?? this.message;
   }
 
@@ -113,6 +132,13 @@ export class ReceivedMessage {
 
   /** Reads a body sent as bytes. */
   bytes(): Uint8Array {
+    const payload = this.#payload;
+    if (payload !== undefined) {
+      this.#payload = undefined;
+      this.#decodeBody = undefined;
+      this.#payloadTaken = true;
+      return payload();
+    }
     const body = this.#bodyMessage();
     const inp = body.getBodyReader();
     const r = inp.reader;

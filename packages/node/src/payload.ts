@@ -67,13 +67,27 @@ export class FloodPayload {
   toReceived(size: number): ReceivedMessage {
     const scan = this.scanned;
     if (scan === undefined) return new ReceivedMessage(this.message(), size);
+    const decoder = this.decoder!;
+    const bytes = scan.source.bytes;
+    const spans = scan.binaryBody;
+    // With a binary body the scan has read the document to its end, so the
+    // body decode can wait until someone asks for it; otherwise it runs now,
+    // so that a malformed document is refused before delivery.
+    let body: () => Message;
+    if (spans === undefined) {
+      const decoded = decoder.decodeBody(bytes, scan.headersSpan);
+      body = () => decoded;
+    } else {
+      body = () => decoder.decodeBody(bytes, scan.headersSpan);
+    }
     return new ReceivedMessage(
       {
         via: scan.peerVia,
         action: scan.action,
         messageId: scan.messageId,
         hops: typeof scan.hops === "bigint" ? scan.hops : undefined,
-        body: this.decoder!.decodeBody(scan.source.bytes, scan.headersSpan),
+        body,
+        payload: spans === undefined ? undefined : () => copySpans(bytes, spans),
         decode: () => this.message(),
       },
       size,
@@ -84,4 +98,17 @@ export class FloodPayload {
   relay(target: MessageEncoder, hops?: bigint): Uint8Array {
     return encodeRelay(this.scanned ?? this.decoded!, target, hops);
   }
+}
+
+/** A copy of the bytes in `spans` (start/end pairs): the received document is not kept. */
+function copySpans(bytes: Uint8Array, spans: readonly number[]): Uint8Array {
+  let size = 0;
+  for (let i = 0; i < spans.length; i += 2) size += spans[i + 1]! - spans[i]!;
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (let i = 0; i < spans.length; i += 2) {
+    out.set(bytes.subarray(spans[i]!, spans[i + 1]!), o);
+    o += spans[i + 1]! - spans[i]!;
+  }
+  return out;
 }

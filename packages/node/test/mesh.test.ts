@@ -141,6 +141,32 @@ describe("PeerNode over real sockets", () => {
     }
   });
 
+  it("reads a scanned bytes body without a decode, once, as a decoded one reads", async () => {
+    const ns = await openNodes(2);
+    await until(() => connected(ns), "a connected pair");
+    const uri = "net.p2p://testmesh/bin";
+    const got: ReceivedMessage[] = [];
+    ns[1]!.channel(uri).on("message", (m) => got.push(m));
+    // The first flood on the link is decoded (it adds session strings), the others scanned.
+    const payloads = [3000, 0, 1, 200].map((n, k) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * k) & 0xff),
+    );
+    for (const p of payloads) ns[0]!.channel(uri).send(p);
+    await until(() => got.length === payloads.length, "four messages");
+    for (const [i, m] of got.entries()) {
+      if (i === 2) {
+        // A bytes body is not a string body, scanned or not.
+        expect(() => m.text()).toThrow();
+        continue;
+      }
+      expect(Buffer.from(m.bytes())).toEqual(Buffer.from(payloads[i]!));
+      expect(() => m.bytes()).toThrow(/already been read/);
+      expect(() => m.text()).toThrow(/already been read/);
+      // The full message is still there, decoded on demand.
+      expect(m.message.headers.map((h) => h.name)).toContain("PeerVia");
+    }
+  });
+
   it("delivers through the async iterator", async () => {
     const ns = await openNodes(2);
     await until(() => connected(ns), "a connected pair");

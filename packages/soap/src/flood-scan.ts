@@ -37,6 +37,15 @@ export interface ScannedFlood extends ParsedFloodHeaders, EncodedDocument {
   readonly hopsSpan: { readonly start: number; readonly end: number } | undefined;
   /** Byte span of the whole Header element (see `BinaryMessageEncoder.decodeBody`). */
   readonly headersSpan: { readonly start: number; readonly end: number };
+  /**
+   * When the body is exactly one `base64Binary` element in the serialization
+   * namespace whose content is Bytes8/16/32 records only (what WCF's
+   * DataContractSerializer writes for a `byte[]`, and what `@prch/node` sends
+   * for a `Uint8Array` body), followed by the ends of Body and Envelope and
+   * nothing else: the byte spans of that content, as start/end pairs, in
+   * order. Otherwise undefined, and the body is read by a decode.
+   */
+  readonly binaryBody: readonly number[] | undefined;
 }
 
 /** Limits of a scan: the decoder's own (message size, depth, string length, header count). */
@@ -90,6 +99,8 @@ class Scan {
   // The element just read.
   private name = "";
   private prefix = "";
+  /** Attributes of the element just read that are not namespace declarations. */
+  plainAttributes = 0;
   /**
    * Set by {@link readText} when the value was a UniqueIdText: the GUID,
    * lowercase; readText then returns "" and {@link textOf} gives the text.
@@ -257,6 +268,7 @@ class Scan {
     }
     if (this.depth >= this.q.maxDepth) throw GIVE_UP;
     this.scopeLen[this.depth++] = this.nsLen;
+    this.plainAttributes = 0;
     this.attributes();
     return true;
   }
@@ -279,19 +291,23 @@ class Scan {
       this.p++;
       switch (t) {
         case 0x04:
+          this.plainAttributes++;
           this.skipString();
           this.skipText();
           break;
         case 0x05:
+          this.plainAttributes++;
           this.skipString();
           this.skipString();
           this.skipText();
           break;
         case 0x06:
+          this.plainAttributes++;
           this.dict();
           this.skipText();
           break;
         case 0x07:
+          this.plainAttributes++;
           this.skipString();
           this.dict();
           this.skipText();
@@ -314,6 +330,7 @@ class Scan {
         }
         default:
           // PrefixDictionaryAttribute (0x0C–0x25) or PrefixAttribute (0x26–0x3F).
+          this.plainAttributes++;
           if (t <= 0x25) this.dict();
           else this.skipString();
           this.skipText();
@@ -470,6 +487,37 @@ class Scan {
   /** The text of a value {@link readText} returned: `urn:uuid:…` for a UniqueIdText. */
   textOf(v: string): string {
     return this.guid === undefined ? v : `urn:uuid:${this.guid}`;
+  }
+
+  /**
+   * After the Body's start: the spans of a `base64Binary` body's bytes
+   * (see {@link ScannedFlood.binaryBody}), reading to the end of the
+   * document; undefined for any other body. Never throws.
+   */
+  binaryBody(): number[] | undefined {
+    try {
+      if (!this.element() || this.plainAttributes !== 0) return undefined;
+      if (this.name !== "base64Binary" || this.namespace() !== NS.serialization) return undefined;
+      const spans: number[] = [];
+      let open = true;
+      while (open) {
+        const t = this.byte();
+        if (t === 0x01) break;
+        const base = t & 0xfe;
+        // Bytes8Text, Bytes16Text, Bytes32Text (MC-NBFX §2.2.3.12–14); anything else: decode.
+        if (base !== 0x9e && base !== 0xa0 && base !== 0xa2) return undefined;
+        const n = this.lengthOf(base);
+        spans.push(this.p, this.p + n);
+        this.p += n;
+        if ((t & 1) === 1) open = false; // WithEndElement
+      }
+      this.close();
+      // The ends of Body and Envelope, and nothing after them.
+      if (!this.endElement() || !this.endElement()) return undefined;
+      return this.p === this.end && this.depth === 0 ? spans : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Skips the rest of the element just opened (nested content included). */
@@ -648,6 +696,7 @@ function scan(
   if (!s.endElement()) return undefined;
   const headersEnd = s.pos;
   if (!opens(s, "Body")) return undefined;
+  const bodyPlain = s.plainAttributes;
   if (
     action === undefined ||
     flood === undefined ||
@@ -676,9 +725,12 @@ function scan(
       hopCount = "invalid";
     }
   }
+  // Read last: the header checks above decide whether this is a flood at all.
+  const binaryBody = bodyPlain === 0 ? s.binaryBody() : undefined;
   return {
     action,
     messageId,
+    binaryBody,
     peerTo: to.trim(),
     peerVia,
     hops: hopCount,

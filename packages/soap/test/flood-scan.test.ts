@@ -12,6 +12,7 @@ import {
   type ReceivedHeader,
   scanFlood,
   sessionString,
+  type XmlOut,
 } from "../src/index.js";
 
 const ID = "271dddd4-fa44-46e2-9b86-090c0a52326c";
@@ -24,6 +25,7 @@ function flood(o: {
   action?: string;
   body?: string;
   extra?: string;
+  writeBody?: (out: XmlOut) => void;
 }): Message {
   const via = o.via ?? "net.p2p://chatmesh/chat";
   const extra = o.extra;
@@ -56,6 +58,10 @@ function flood(o: {
           ]),
     ],
     body: (out) => {
+      if (o.writeBody !== undefined) {
+        o.writeBody(out);
+        return;
+      }
       out.startElement(sessionString("Say"), sessionString("urn:example:chat"));
       out.writer.writeString(o.body ?? "hello");
       out.endElement();
@@ -313,5 +319,87 @@ describe("scanFlood (MC-PRCH §3.1.5.9.1.1: duplicates dropped before a full dec
       m.endBody(inp);
     }
     expect(() => rx.decodeBody(bytes, { start: 5, end: bytes.length + 1 })).toThrow(/outside/);
+  });
+});
+
+describe("scanFlood binaryBody (a byte[] body read without a decode)", () => {
+  const SER = "http://schemas.microsoft.com/2003/10/Serialization/";
+  const base64Body =
+    (chunks: Uint8Array[], attribute = false, ns = SER) =>
+    (out: XmlOut) => {
+      out.startElement("base64Binary", ns);
+      if (attribute)
+        out.attribute("nil", "http://www.w3.org/2001/XMLSchema-instance", (w) =>
+          w.writeString("false"),
+        );
+      for (const c of chunks) out.writer.writeBase64(c);
+      out.endElement();
+    };
+  const concat = (bytes: Uint8Array, spans: readonly number[]) =>
+    Buffer.concat(
+      Array.from({ length: spans.length / 2 }, (_, i) =>
+        bytes.subarray(spans[2 * i]!, spans[2 * i + 1]!),
+      ),
+    );
+  /** What reading the body through a full decode gives. */
+  const decodedBytes = (bytes: Uint8Array) => {
+    const m = new BinaryMessageEncoder().decode(bytes);
+    const inp = m.getBodyReader();
+    const parts: Uint8Array[] = [];
+    while (inp.reader.read() && inp.reader.nodeType !== "endElement") {
+      const v = inp.reader.value;
+      if (v.type === "base64") parts.push(v.value);
+    }
+    return Buffer.concat(parts);
+  };
+
+  it("gives the spans of the Bytes records, one or several", () => {
+    const a = Uint8Array.from({ length: 3000 }, (_, i) => i & 0xff);
+    const b = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) & 0xff);
+    for (const chunks of [[a], [a, a.subarray(0, 10)], [b]]) {
+      const enc = new BinaryMessageEncoder({
+        quotas: { maxDocumentSize: 1 << 20, maxArrayLength: 1 << 20 },
+      });
+      const bytes = enc.encode(flood({ writeBody: base64Body(chunks) }));
+      const scan = scanFlood(bytes, undefined, {
+        quotas: { maxDocumentSize: 1 << 20, maxArrayLength: 1 << 20 },
+      });
+      expect(scan?.binaryBody).toBeDefined();
+      expect(concat(bytes, scan!.binaryBody!)).toEqual(Buffer.concat(chunks));
+    }
+  });
+
+  it("an empty base64Binary element has no spans", () => {
+    const bytes = new BinaryMessageEncoder().encode(flood({ writeBody: base64Body([]) }));
+    expect(scanFlood(bytes, undefined)?.binaryBody).toEqual([]);
+  });
+
+  it("is undefined for any other body, an attribute, another namespace or bytes after the Envelope", () => {
+    const enc = new BinaryMessageEncoder();
+    const data = [Uint8Array.of(1, 2, 3)];
+    const cases = [
+      enc.encode(flood({})),
+      enc.encode(flood({ writeBody: base64Body(data, true) })),
+      enc.encode(flood({ writeBody: base64Body(data, false, "urn:other") })),
+      Buffer.concat([enc.encode(flood({ writeBody: base64Body(data) })), Uint8Array.of(0x01)]),
+    ];
+    for (const bytes of cases) {
+      const scan = scanFlood(bytes, undefined);
+      // The headers are still read; only the body is left to the decoder.
+      expect(scan?.messageId).toBe(ID);
+      expect(scan?.binaryBody).toBeUndefined();
+    }
+  });
+
+  it("agrees with a full decode on random payloads and chunkings (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 4 }), (chunks) => {
+        const bytes = new BinaryMessageEncoder().encode(flood({ writeBody: base64Body(chunks) }));
+        const scan = scanFlood(bytes, undefined);
+        expect(scan?.binaryBody).toBeDefined();
+        expect(concat(bytes, scan!.binaryBody!)).toEqual(decodedBytes(bytes));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
