@@ -48,7 +48,7 @@ export interface ScannedDelivery {
   readonly body: () => Message;
   /**
    * The bytes of a `base64Binary` body, when the scan found the whole body in
-   * that form (`ScannedFlood.binaryBody`): `bytes()` then needs no decode.
+   * that form (`scanBinaryBody`): `bytes()` then needs no decode.
    */
   readonly payload: (() => Uint8Array) | undefined;
   /** Decodes the whole message. */

@@ -3,7 +3,9 @@ import {
   encodeRelay,
   type Message,
   type MessageEncoder,
+  type ScanLimits,
   type ScannedFlood,
+  scanBinaryBody,
 } from "@prch/soap";
 import type { MessageChannel } from "@prch/transport-node";
 import { ReceivedMessage } from "./message.js";
@@ -22,11 +24,12 @@ export class FloodPayload {
     private readonly decoder: BinaryMessageEncoder | undefined,
     /** The link a scanned flood came in on (aborted if its document proves malformed). */
     readonly origin: MessageChannel | undefined,
+    private readonly limits: ScanLimits | undefined,
   ) {}
 
   /** A message this node sends, or a received one already decoded (it has a `source`). */
   static of(message: Message): FloodPayload {
-    return new FloodPayload(message, undefined, undefined, undefined);
+    return new FloodPayload(message, undefined, undefined, undefined, undefined);
   }
 
   /**
@@ -37,8 +40,9 @@ export class FloodPayload {
     scan: ScannedFlood,
     decoder: BinaryMessageEncoder,
     origin: MessageChannel,
+    limits?: ScanLimits,
   ): FloodPayload {
-    return new FloodPayload(undefined, scan, decoder, origin);
+    return new FloodPayload(undefined, scan, decoder, origin, limits);
   }
 
   /** True for a message this node originated (it has no received bytes to relay). */
@@ -69,7 +73,7 @@ export class FloodPayload {
     if (scan === undefined) return new ReceivedMessage(this.message(), size);
     const decoder = this.decoder!;
     const bytes = scan.source.bytes;
-    const spans = scan.binaryBody;
+    const spans = scanBinaryBody(scan, this.limits);
     // With a binary body the scan has read the document to its end, so the
     // body decode can wait until someone asks for it; otherwise it runs now,
     // so that a malformed document is refused before delivery.

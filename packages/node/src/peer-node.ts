@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import {
   type CloseReason,
   type ConnId,
+  type LinkUtilityMessage,
   type MeshAction,
   type MeshConfig,
   type MeshCounters,
@@ -201,6 +202,13 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
   private readonly ownsResolver: boolean;
   private readonly monitor: AddressMonitor | undefined;
   private readonly links = new Map<ConnId, MessageChannel>();
+  /**
+   * Encoded LinkUtility messages per link, by Useful and Total. One goes out
+   * every 32 received floods per link (MC-PRCH §3.2.4.1.1) with few distinct
+   * values; once an encoding needed no new session strings, the same bytes
+   * stay valid on that link's outgoing session (ids never change).
+   */
+  private readonly linkUtilityBytes = new WeakMap<MessageChannel, Map<number, Uint8Array>>();
   private readonly timers = new Map<TimerId, NodeJS.Timeout>();
   private readonly channels = new Map<string, PeerChannel>();
   private readonly queue: MeshEvent<Payload>[] = [];
@@ -568,10 +576,31 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
         PeerTo: scan.peerTo,
         Hops: scan.hops,
         size: bytes.length,
-        payload: FloodPayload.scanned(scan, ch.encoder, ch),
+        payload: FloodPayload.scanned(scan, ch.encoder, ch, this.scanLimits),
       },
     });
     return true;
+  }
+
+  private sendLinkUtility(ch: MessageChannel, msg: LinkUtilityMessage): void {
+    let cache = this.linkUtilityBytes.get(ch);
+    if (cache === undefined) {
+      cache = new Map();
+      this.linkUtilityBytes.set(ch, cache);
+    }
+    // Small counts only (the engine's threshold is 32), so the key is exact and the map small.
+    const cacheable = msg.Useful >= 0 && msg.Useful < 256 && msg.Total >= 0 && msg.Total < 256;
+    const key = msg.Useful * 256 + msg.Total;
+    const hit = cacheable ? cache.get(key) : undefined;
+    if (hit !== undefined) {
+      ch.sendEncoded(hit);
+      return;
+    }
+    const doc = ch.sendRelayable(toSoapMessage(msg, this.meshName));
+    const src = doc.source;
+    if (cacheable && src.kind === "binary" && src.documentStart === 1 && src.bytes[0] === 0) {
+      cache.set(key, src.bytes);
+    }
   }
 
   /** Feeds one event to the engine and carries out its actions; re-entrant calls are queued. */
@@ -595,7 +624,9 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
       case "send": {
         const ch = this.links.get(a.conn);
         if (ch === undefined) return;
-        this.safely(() => ch.send(toSoapMessage(a.msg, this.meshName)));
+        const msg = a.msg;
+        if (msg.kind === "LinkUtility") this.safely(() => this.sendLinkUtility(ch, msg));
+        else this.safely(() => ch.send(toSoapMessage(msg, this.meshName)));
         return;
       }
       case "flood":

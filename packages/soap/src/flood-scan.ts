@@ -38,14 +38,10 @@ export interface ScannedFlood extends ParsedFloodHeaders, EncodedDocument {
   /** Byte span of the whole Header element (see `BinaryMessageEncoder.decodeBody`). */
   readonly headersSpan: { readonly start: number; readonly end: number };
   /**
-   * When the body is exactly one `base64Binary` element in the serialization
-   * namespace whose content is Bytes8/16/32 records only (what WCF's
-   * DataContractSerializer writes for a `byte[]`, and what `@prch/node` sends
-   * for a `Uint8Array` body), followed by the ends of Body and Envelope and
-   * nothing else: the byte spans of that content, as start/end pairs, in
-   * order. Otherwise undefined, and the body is read by a decode.
+   * Offset just after the Body's start record, when the Body carries no
+   * attributes besides namespace declarations (see {@link scanBinaryBody}).
    */
-  readonly binaryBody: readonly number[] | undefined;
+  readonly bodyStart: number | undefined;
 }
 
 /** Limits of a scan: the decoder's own (message size, depth, string length, header count). */
@@ -490,13 +486,14 @@ class Scan {
   }
 
   /**
-   * After the Body's start: the spans of a `base64Binary` body's bytes
-   * (see {@link ScannedFlood.binaryBody}), reading to the end of the
+   * From the Body's content on, in a fresh scope (see {@link scanBinaryBody}):
+   * the spans of a `base64Binary` body's bytes, reading to the end of the
    * document; undefined for any other body. Never throws.
    */
   binaryBody(): number[] | undefined {
     try {
       if (!this.element() || this.plainAttributes !== 0) return undefined;
+      // The scope starts empty, so the element must declare its own namespace.
       if (this.name !== "base64Binary" || this.namespace() !== NS.serialization) return undefined;
       const spans: number[] = [];
       let open = true;
@@ -513,8 +510,9 @@ class Scan {
       }
       this.close();
       // The ends of Body and Envelope, and nothing after them.
-      if (!this.endElement() || !this.endElement()) return undefined;
-      return this.p === this.end && this.depth === 0 ? spans : undefined;
+      const b = this.b;
+      const p = this.p;
+      return p + 2 === this.end && b[p] === 0x01 && b[p + 1] === 0x01 ? spans : undefined;
     } catch {
       return undefined;
     }
@@ -619,6 +617,36 @@ export function scanFlood(
   }
 }
 
+/**
+ * The body of a scanned flood read as bytes, when it is exactly one
+ * `base64Binary` element in the serialization namespace that declares that
+ * namespace itself and holds Bytes8/16/32 records only (what WCF's
+ * DataContractSerializer writes for a `byte[]`, and what `@prch/node` sends
+ * for a `Uint8Array` body), followed by the ends of Body and Envelope and
+ * nothing else: the byte spans of its content in `flood.source.bytes`, as
+ * start/end pairs, in order. Otherwise undefined (read the body by a
+ * decode). Separate from {@link scanFlood} because only delivered copies
+ * need it, not the duplicates. Never throws.
+ */
+export function scanBinaryBody(
+  flood: ScannedFlood,
+  limits: ScanLimits = NO_LIMITS,
+): number[] | undefined {
+  const at = flood.bodyStart;
+  if (at === undefined) return undefined;
+  let q = resolved.get(limits);
+  if (q === undefined) {
+    q = resolveQuotas(limits.quotas);
+    resolved.set(limits, q);
+  }
+  const src = flood.source;
+  try {
+    return SCAN.reset(src.bytes, at, src.session, q).binaryBody();
+  } finally {
+    SCAN.release();
+  }
+}
+
 const SCAN = new Scan();
 const RECENT = 4;
 const recentBytes: Uint8Array[] = Array.from({ length: RECENT }, () => new Uint8Array(0));
@@ -696,7 +724,7 @@ function scan(
   if (!s.endElement()) return undefined;
   const headersEnd = s.pos;
   if (!opens(s, "Body")) return undefined;
-  const bodyPlain = s.plainAttributes;
+  const bodyStart = s.plainAttributes === 0 ? s.pos : undefined;
   if (
     action === undefined ||
     flood === undefined ||
@@ -725,12 +753,10 @@ function scan(
       hopCount = "invalid";
     }
   }
-  // Read last: the header checks above decide whether this is a flood at all.
-  const binaryBody = bodyPlain === 0 ? s.binaryBody() : undefined;
   return {
     action,
     messageId,
-    binaryBody,
+    bodyStart,
     peerTo: to.trim(),
     peerVia,
     hops: hopCount,

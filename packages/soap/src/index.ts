@@ -158,7 +158,7 @@ export {
   type ResolverMessageOptions,
 } from "./resolver.js";
 export { encodeRelay } from "./relay.js";
-export { type ScanLimits, type ScannedFlood, scanFlood } from "./flood-scan.js";
+export { type ScanLimits, type ScannedFlood, scanBinaryBody, scanFlood } from "./flood-scan.js";
 export { remapSessionStrings } from "./remap.js";
 export { canonicalize } from "./c14n.js";
 export {
