@@ -288,9 +288,11 @@ export class RecordDecoder {
         case "payload": {
           const view = this.readSome(this.remaining);
           if (!view) return undefined;
-          this.parts.push(view);
           this.remaining -= view.length;
-          if (this.remaining === 0) return this.finishPayload();
+          // Usually the whole payload is in one chunk: no list of parts then.
+          if (this.remaining === 0 && this.parts.length === 0) return this.finishPayload(view);
+          this.parts.push(view);
+          if (this.remaining === 0) return this.finishPayload(undefined);
           break;
         }
         case "chunk": {
@@ -373,40 +375,61 @@ export class RecordDecoder {
     }
   }
 
+  private tooLong(
+    code: NmfError["code"],
+    what: string,
+    size: number,
+    max: number,
+    fault?: string,
+  ): NmfError {
+    return new NmfError(code, `${what} of ${size} octets is over the maximum of ${max}`, {
+      offset: this.recordStart,
+      ...(fault === undefined ? {} : { fault }),
+    });
+  }
+
   private beginPayload(size: number): void {
     const offset = this.recordStart;
     const limits = this.limits;
-    const tooLong = (code: NmfError["code"], what: string, max: number, fault?: string) =>
-      new NmfError(code, `${what} of ${size} octets is over the maximum of ${max}`, {
-        offset,
-        ...(fault === undefined ? {} : { fault }),
-      });
     // Quotas are checked here, before a single payload octet is kept (§5.1).
     // Windows sends no fault for over-long Via, content type or upgrade
     // name (§6 <12>, <15>, <18>) but does for an over-large message (<21>).
     switch (this.recordType) {
       case RecordType.Via:
-        if (size > limits.maxViaSize) throw tooLong("via-too-long", "Via", limits.maxViaSize);
+        if (size > limits.maxViaSize) {
+          throw this.tooLong("via-too-long", "Via", size, limits.maxViaSize);
+        }
         break;
       case RecordType.ExtensibleEncoding:
         if (size > limits.maxContentTypeSize) {
-          throw tooLong("content-type-too-long", "content type", limits.maxContentTypeSize);
+          throw this.tooLong(
+            "content-type-too-long",
+            "content type",
+            size,
+            limits.maxContentTypeSize,
+          );
         }
         break;
       case RecordType.UpgradeRequest:
         if (size > limits.maxUpgradeProtocolSize) {
-          throw tooLong("upgrade-name-too-long", "upgrade name", limits.maxUpgradeProtocolSize);
+          throw this.tooLong(
+            "upgrade-name-too-long",
+            "upgrade name",
+            size,
+            limits.maxUpgradeProtocolSize,
+          );
         }
         break;
       case RecordType.Fault:
         if (size > limits.maxFaultSize)
-          throw tooLong("fault-too-long", "fault", limits.maxFaultSize);
+          throw this.tooLong("fault-too-long", "fault", size, limits.maxFaultSize);
         break;
       case RecordType.SizedEnvelope:
         if (size > limits.maxMessageSize) {
-          throw tooLong(
+          throw this.tooLong(
             "message-too-large",
             "envelope",
+            size,
             limits.maxMessageSize,
             faultUri(FaultName.MaxMessageSizeExceededFault),
           );
@@ -423,16 +446,18 @@ export class RecordDecoder {
         this.unsizedTotal += size;
         break;
     }
-    this.parts = [];
+    this.parts.length = 0;
     this.remaining = size;
     this.state = "payload";
   }
 
-  private finishPayload(): DecodedRecord {
+  /** `single`: the whole payload as one view; otherwise it is in `parts`. */
+  private finishPayload(single: Uint8Array | undefined): DecodedRecord {
     const parts = this.parts;
-    this.parts = [];
     let payload: Uint8Array;
-    if (parts.length === 1) {
+    if (single !== undefined) {
+      payload = this.shareBuffers ? single : copyOf(single);
+    } else if (parts.length === 1) {
       payload = this.shareBuffers ? parts[0]! : copyOf(parts[0]!);
     } else {
       let total = 0;
@@ -444,6 +469,8 @@ export class RecordDecoder {
         at += p.length;
       }
     }
+    // Emptied, not replaced: one array serves every record.
+    parts.length = 0;
     const type = this.recordType;
     this.state = type === DATA_CHUNK ? "chunk" : "type";
     switch (type) {

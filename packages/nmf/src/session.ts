@@ -229,7 +229,8 @@ export abstract class NmfSession {
   /** Removes and returns everything queued for writing (empty when nothing is). */
   takeOutput(): Uint8Array {
     const out = joinFraming(this.output);
-    this.output = [];
+    // Emptied, not replaced: the array (and its grown capacity) serves every flush.
+    this.output.length = 0;
     return out;
   }
 
@@ -392,7 +393,7 @@ export abstract class NmfSession {
     this.phase = "closed";
     this.sendAllowedFlag = false;
     this.receiveAllowedFlag = false;
-    this.output = [];
+    this.output.length = 0;
   }
 
   protected abstract onRecord(record: DecodedRecord, events: NmfEvent[]): void;

@@ -13,7 +13,7 @@ import {
   type MessageSource,
   TextMessageEncoder,
 } from "./encoder.js";
-import { guardNbfs, SoapError } from "./errors.js";
+import { guardNbfs, SoapError, wrapNbfs } from "./errors.js";
 import { createHopsHeader } from "./peer.js";
 import { Message, type MessageVersion, MessageVersions, ReceivedHeader } from "./message.js";
 import { collectSessionRefs, remapSessionStrings, type SessionRef } from "./remap.js";
@@ -151,12 +151,18 @@ function relayBinary(
     }
     return out;
   }
-  return guardNbfs(() => {
-    const refs = sessionRefs(bytes, documentStart, from);
+  let refs: readonly SessionRef[];
+  try {
+    refs = sessionRefs(bytes, documentStart, from);
+    // The common case, checked without the closures below: every string is known on the target.
     if (to !== undefined) {
       const known = knownRenumbering(bytes, documentStart, refs, to, span, replacement);
       if (known !== undefined) return known;
     }
+  } catch (e) {
+    return wrapNbfs(e);
+  }
+  return guardNbfs(() => {
     const staged: string[] = [];
     const stagedIds = new Map<string, number>();
     const limits = target.sessionLimits;
@@ -250,6 +256,30 @@ function sessionRefs(
   return refs;
 }
 
+/** Renumbered ids of one call of {@link renumber}; calls do not nest. */
+let scratchIds = new Int32Array(64);
+
+/**
+ * Copies `from[start, end)` to `to` at `at` and returns the end offset. The
+ * short runs between string references are copied byte by byte: a
+ * `subarray` view per run would cost more than the copy.
+ */
+function copyRange(
+  from: Uint8Array,
+  start: number,
+  end: number,
+  to: Uint8Array,
+  at: number,
+): number {
+  const n = end - start;
+  if (n < 48) {
+    for (let i = 0; i < n; i++) to[at + i] = from[start + i]!;
+  } else {
+    to.set(from.subarray(start, end), at);
+  }
+  return at + n;
+}
+
 function mb31Length(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
@@ -271,7 +301,8 @@ function renumber(
   head: () => Uint8Array,
 ): Uint8Array | undefined {
   const splice = span !== undefined && replacement !== undefined;
-  const ids = new Int32Array(refs.length);
+  if (scratchIds.length < refs.length) scratchIds = new Int32Array(refs.length * 2);
+  const ids = scratchIds;
   let size = bytes.length - documentStart;
   if (splice) size += replacement.length - (span.end - span.start);
   for (let i = 0; i < refs.length; i++) {
@@ -295,15 +326,10 @@ function renumber(
   let o = table.length;
   let cursor = documentStart;
   let spliced = !splice;
-  const copyTo = (end: number) => {
-    out.set(bytes.subarray(cursor, end), o);
-    o += end - cursor;
-    cursor = end;
-  };
   for (let i = 0; i < refs.length; i++) {
     const r = refs[i]!;
     if (!spliced && r.at >= span!.start) {
-      copyTo(span!.start);
+      o = copyRange(bytes, cursor, span!.start, out, o);
       out.set(replacement!, o);
       o += replacement!.length;
       cursor = span!.end;
@@ -311,7 +337,8 @@ function renumber(
     }
     const id = ids[i]!;
     if (id < 0) continue;
-    copyTo(r.at);
+    o = copyRange(bytes, cursor, r.at, out, o);
+    cursor = r.at;
     let x = id;
     while (x >= 0x80) {
       out[o++] = (x & 0x7f) | 0x80;
@@ -321,12 +348,12 @@ function renumber(
     cursor += r.len;
   }
   if (!spliced) {
-    copyTo(span!.start);
+    o = copyRange(bytes, cursor, span!.start, out, o);
     out.set(replacement!, o);
     o += replacement!.length;
     cursor = span!.end;
   }
-  copyTo(bytes.length);
+  copyRange(bytes, cursor, bytes.length, out, o);
   return out;
 }
 

@@ -98,6 +98,8 @@ export interface SessionRef {
 /** Shared result of a short MultiByteInt31 (read before the next call). */
 const SHORT = { value: 0, len: 1 };
 
+const NOTHING = new Uint8Array(0);
+
 class Copier {
   private out: Uint8Array;
   private o = 0;
@@ -116,7 +118,7 @@ class Copier {
     this.p = start;
     this.end = src.length;
     this.dry = refs !== undefined;
-    this.out = new Uint8Array(this.dry ? 0 : src.length - start + 64);
+    this.out = this.dry ? NOTHING : new Uint8Array(src.length - start + 64);
   }
 
   get pos(): number {
@@ -124,7 +126,8 @@ class Copier {
   }
 
   result(): Uint8Array {
-    return this.out.subarray(0, this.o);
+    // A dry run (one per relayed flood) wants only its references: no view.
+    return this.dry ? NOTHING : this.out.subarray(0, this.o);
   }
 
   private ensure(n: number): void {
