@@ -167,6 +167,14 @@ class Scan {
   private str(): string {
     const n = this.mb31();
     if (n > this.q.maxStringContentLength || this.p + n > this.end) throw GIVE_UP;
+    if (n === 1) {
+      // One-letter prefixes (xmlns:s, xmlns:a) on every copy: no native string call.
+      const c = this.b[this.p]!;
+      if (c >= 0x61 && c <= 0x7a) {
+        this.p++;
+        return LETTERS[c - 0x61]!;
+      }
+    }
     const s = this.text(this.p, n);
     this.p += n;
     return s;

@@ -239,20 +239,33 @@ function knownRenumbering(
 /**
  * Session-string references of received documents, found by one walk and
  * reused for every neighbor the document is relayed to. Keyed by the
- * received bytes, which belong to one message and one incoming session.
+ * received bytes, which belong to one message and one incoming session. A
+ * flood goes to all its links one after another, so a few recent documents
+ * are enough — and cheaper to look up than a WeakMap.
  */
-const refsByDocument = new WeakMap<Uint8Array, readonly SessionRef[]>();
+const RECENT_DOCS = 4;
+const recentDocs: (Uint8Array | undefined)[] = new Array(RECENT_DOCS).fill(undefined);
+const recentFrom: (SessionDictionary | undefined)[] = new Array(RECENT_DOCS).fill(undefined);
+const recentStart: number[] = new Array<number>(RECENT_DOCS).fill(0);
+const recentRefs: (readonly SessionRef[])[] = new Array(RECENT_DOCS).fill([]);
+let recentNext = 0;
 
 function sessionRefs(
   bytes: Uint8Array,
   documentStart: number,
   from: SessionDictionary,
 ): readonly SessionRef[] {
-  let refs = refsByDocument.get(bytes);
-  if (refs === undefined) {
-    refs = collectSessionRefs(bytes, documentStart, from);
-    refsByDocument.set(bytes, refs);
+  for (let i = 0; i < RECENT_DOCS; i++) {
+    if (recentDocs[i] === bytes && recentFrom[i] === from && recentStart[i] === documentStart) {
+      return recentRefs[i]!;
+    }
   }
+  const refs = collectSessionRefs(bytes, documentStart, from);
+  recentDocs[recentNext] = bytes;
+  recentFrom[recentNext] = from;
+  recentStart[recentNext] = documentStart;
+  recentRefs[recentNext] = refs;
+  recentNext = (recentNext + 1) % RECENT_DOCS;
   return refs;
 }
 
