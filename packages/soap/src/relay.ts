@@ -36,7 +36,8 @@ import { collectSessionRefs, remapSessionStrings, type SessionRef } from "./rema
  * absence) unchanged. The received message's body may already have been
  * read; only its `source` and header spans are used. Relaying one message
  * to several neighbors walks its records once (the session references are
- * remembered per document).
+ * remembered per document), and targets that number its strings alike get
+ * the same bytes: treat the result as read-only.
  */
 export function encodeRelay(
   received: Message | EncodedDocument,
@@ -112,7 +113,18 @@ function relayText(
 }
 
 /** The Hops header as a stand-alone binary fragment: static dictionary names only, so valid in any session. */
+let lastHops: bigint | undefined;
+let lastHopsFragment: Uint8Array | undefined;
+
 function hopsFragment(hops: bigint): Uint8Array {
+  // A flood goes to all its links with the same hop count: build the fragment once.
+  if (lastHopsFragment !== undefined && lastHops === hops) return lastHopsFragment;
+  lastHopsFragment = buildHopsFragment(hops);
+  lastHops = hops;
+  return lastHopsFragment;
+}
+
+function buildHopsFragment(hops: bigint): Uint8Array {
   const w = new BinaryXmlWriter();
   w.writeStartElement("", D.Hops, D.hopCountNs);
   w.writeString(checkHops(hops));
@@ -156,7 +168,7 @@ function relayBinary(
     refs = sessionRefs(bytes, documentStart, from);
     // The common case, checked without the closures below: every string is known on the target.
     if (to !== undefined) {
-      const known = knownRenumbering(bytes, documentStart, refs, to, span, replacement);
+      const known = knownRenumbering(bytes, documentStart, refs, to, span, replacement, hops);
       if (known !== undefined) return known;
     }
   } catch (e) {
@@ -223,18 +235,64 @@ function knownRenumbering(
   to: SessionDictionary,
   span: { readonly start: number; readonly end: number } | undefined,
   replacement: Uint8Array | undefined,
+  hops: bigint | undefined,
 ): Uint8Array | undefined {
+  const n = refs.length;
+  if (knownIds.length < n) knownIds = new Int32Array(n * 2);
   let same = true;
-  for (let i = 0; i < refs.length; i++) {
+  for (let i = 0; i < n; i++) {
     const r = refs[i]!;
-    if (span !== undefined && r.at >= span.start && r.at < span.end) continue;
+    if (span !== undefined && r.at >= span.start && r.at < span.end) {
+      knownIds[i] = -1;
+      continue;
+    }
     const id = to.idOf(r.text);
     if (id === undefined) return undefined;
+    knownIds[i] = id;
     if (id !== r.id) same = false;
   }
   if (same && replacement === undefined && documentStart === 1 && bytes[0] === 0) return bytes;
-  return renumber(bytes, documentStart, refs, (s) => to.idOf(s)!, span, replacement, emptyTable);
+  // Links whose sessions number this document's strings alike get the same bytes.
+  if (memoDoc !== bytes || memoHops !== hops) {
+    memoDoc = bytes;
+    memoHops = hops;
+    memoIds.length = 0;
+    memoOut.length = 0;
+  }
+  for (let k = 0; k < memoIds.length; k++) {
+    const ids = memoIds[k]!;
+    let i = 0;
+    while (i < n && ids[i] === knownIds[i]) i++;
+    if (i === n) return memoOut[k]!;
+  }
+  const out = renumber(
+    bytes,
+    documentStart,
+    refs,
+    (s) => to.idOf(s)!,
+    span,
+    replacement,
+    emptyTable,
+  );
+  if (out !== undefined && memoIds.length < MEMO_TARGETS) {
+    memoIds.push(knownIds.slice(0, n));
+    memoOut.push(out);
+  }
+  return out;
 }
+
+/** Ids of the document's references on the current target ({@link knownRenumbering}). */
+let knownIds = new Int32Array(64);
+/**
+ * The renumbered copies of the last relayed document (with its hop count),
+ * by the ids they use: a flood is relayed to all its links in a row, and the
+ * copies are never changed after they are made (the links only read them).
+ */
+const MEMO_TARGETS = 8;
+let memoDoc: Uint8Array | undefined;
+let memoHops: bigint | undefined;
+const memoIds: Int32Array[] = [];
+const memoOut: Uint8Array[] = [];
 
 /**
  * Session-string references of received documents, found by one walk and

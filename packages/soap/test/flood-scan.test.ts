@@ -406,3 +406,42 @@ describe("scanBinaryBody (a byte[] body read without a decode)", () => {
     );
   });
 });
+
+describe("encodeRelay to several links", () => {
+  it("gives links that number the strings alike one shared copy, and each link bytes it can decode", () => {
+    const tx = new BinaryMessageEncoder({ session: true });
+    const rx = new BinaryMessageEncoder({ session: true });
+    rx.decode(tx.encode(flood({ extra: "first" })));
+    const received = rx.decode(tx.encode(flood({})));
+    // b and c learned the strings in another order than tx: a renumbered copy, the same for both.
+    const [b, c, d] = [0, 1, 2].map(() => new BinaryMessageEncoder({ session: true }));
+    for (const t of [b!, c!]) {
+      t.encode(flood({ action: "urn:seed" }));
+      t.encode(flood({}));
+    }
+    // d learned them as tx did: the received bytes themselves.
+    d!.encode(flood({ extra: "first" }));
+    const rb = encodeRelay(received, b!);
+    const rc = encodeRelay(received, c!);
+    const rd = encodeRelay(received, d!);
+    expect(rc).toBe(rb);
+    expect(rb).not.toBe(received.source!.bytes);
+    expect(rd).toBe(received.source!.bytes);
+    for (const [t, out] of [
+      [b!, rb],
+      [c!, rc],
+      [d!, rd],
+    ] as const) {
+      const peer = new BinaryMessageEncoder({
+        session: { incoming: t.outgoing!, outgoing: new SessionDictionary() },
+      });
+      const m = peer.decode(out);
+      expect(m.action).toBe("net.p2p://chatmesh/chat/Send");
+      expect(parseFloodHeaders(m).messageId).toBe(ID);
+    }
+    // With a hop count the copies differ from the received bytes but are still shared.
+    const withHops = rx.decode(tx.encode(flood({ hops: 5n })));
+    expect(encodeRelay(withHops, b!, 4n)).toBe(encodeRelay(withHops, c!, 4n));
+    expect(encodeRelay(withHops, b!, 3n)).not.toBe(encodeRelay(withHops, b!, 4n));
+  });
+});
