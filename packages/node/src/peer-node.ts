@@ -396,13 +396,18 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
 
   /** Counters: messages in and out, duplicates dropped, throttling, neighbors… */
   stats(): PeerNodeStats {
-    return {
-      ...this.engine.stats(),
-      neighbors: this.engine.neighborCount,
-      throttled: this.engine.isThrottled,
-      messagesIn: this.messagesIn,
-      messagesOut: this.messagesOut,
+    // Properties added to the engine's fresh copy: spreading it again is V8's slow path.
+    const s = this.engine.stats() as MeshCounters & {
+      neighbors?: number;
+      throttled?: boolean;
+      messagesIn?: number;
+      messagesOut?: number;
     };
+    s.neighbors = this.engine.neighborCount;
+    s.throttled = this.engine.isThrottled;
+    s.messagesIn = this.messagesIn;
+    s.messagesOut = this.messagesOut;
+    return s as PeerNodeStats;
   }
 
   /** Everything an observer needs to draw this node: identity, links with their utility, counters. */
