@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { createSelfSignedIdentity } from "@prch/security";
 import { describe, expect, it } from "vitest";
 import {
@@ -19,6 +19,23 @@ async function closedPort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/** A server that accepts TCP and never answers: the preamble never completes. */
+async function silentServer(): Promise<{
+  sockets: Socket[];
+  port: number;
+  close: () => Promise<void>;
+}> {
+  const sockets: Socket[] = [];
+  const silent: Server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  const port = (silent.address() as { port: number }).port;
+  const close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  };
+  return { sockets, port, close };
 }
 
 describe("connectNetTcp", () => {
@@ -56,10 +73,7 @@ describe("connectNetTcp", () => {
   });
 
   it("gives up with ConnectTimeout when the peer never answers the preamble", async () => {
-    const sockets: import("node:net").Socket[] = [];
-    const silent: Server = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    const port = (silent.address() as { port: number }).port;
+    const { sockets, port, close } = await silentServer();
     try {
       const e = await connectNetTcp(
         { endpointAddress: `net.tcp://h:${port}/p`, ipAddresses: ["127.0.0.1", "127.0.0.1"] },
@@ -69,8 +83,7 @@ describe("connectNetTcp", () => {
       // Both addresses were tried within the one budget.
       expect(sockets.length).toBe(2);
     } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => silent.close(() => r()));
+      await close();
     }
   });
 
@@ -78,10 +91,7 @@ describe("connectNetTcp", () => {
     // attemptTimeoutMs caps each address, so the loop ends long before the 60 s deadline; the
     // outcome is still a timeout, not a refusal (this was ConnectFailed whenever the last timer
     // fired ahead of the wall-clock deadline).
-    const sockets: import("node:net").Socket[] = [];
-    const silent: Server = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    const port = (silent.address() as { port: number }).port;
+    const { sockets, port, close } = await silentServer();
     try {
       const e = await connectNetTcp(
         { endpointAddress: `net.tcp://h:${port}/p`, ipAddresses: ["127.0.0.1"] },
@@ -91,8 +101,7 @@ describe("connectNetTcp", () => {
       expect(((e as TransportError).cause as TransportError).code).toBe("ConnectTimeout");
       expect(sockets.length).toBe(1);
     } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => silent.close(() => r()));
+      await close();
     }
   });
 
