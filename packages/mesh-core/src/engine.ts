@@ -148,21 +148,54 @@ interface Neighbor {
 }
 
 /**
- * The dedup key of a `urn:uuid:{GUID}` MessageID: the GUID in lowercase, or
- * undefined when the id is not of that form (WINDOWS-NOTES §1.3). Checked by
- * hand: it runs for every copy of every flood.
+ * The flood with another hop count. Field by field, not a spread: a host may
+ * pass a class whose MessageID is a getter (built only when read), which a
+ * spread would drop.
  */
-function guidKey(id: unknown): string | undefined {
+function withHops<P>(msg: FloodMessage<P>, hops: bigint): FloodMessage<P> {
+  return {
+    kind: "Flood",
+    MessageID: msg.MessageID,
+    messageKey: msg.messageKey,
+    FloodMessage: msg.FloodMessage,
+    PeerVia: msg.PeerVia,
+    PeerTo: msg.PeerTo,
+    Hops: hops,
+    Signature: msg.Signature,
+    SignatureValid: msg.SignatureValid,
+    size: msg.size,
+    payload: msg.payload,
+  };
+}
+
+/** Offsets, in `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, of each GUID byte in `Guid.ToByteArray` order. */
+const GUID_BYTE_AT = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34];
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1;
+}
+
+/**
+ * The dedup key of a `urn:uuid:{GUID}` MessageID (any hex case): the GUID's
+ * 16 bytes in UniqueId record order (.NET `Guid.ToByteArray`) as a one-byte
+ * string — what a host scanning the wire passes as `FloodMessage.messageKey`.
+ * Undefined when the id is not of that form (WINDOWS-NOTES §1.3: such a
+ * flood aborts the neighbor).
+ */
+export function messageKeyOf(id: unknown): string | undefined {
   if (typeof id !== "string" || id.length !== 45 || !id.startsWith("urn:uuid:")) return undefined;
-  for (let i = 9; i < 45; i++) {
-    const c = id.charCodeAt(i);
-    if (i === 17 || i === 22 || i === 27 || i === 32) {
-      if (c !== 0x2d) return undefined;
-    } else if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))) {
-      return undefined;
-    }
+  for (const dash of [17, 22, 27, 32]) if (id.charCodeAt(dash) !== 0x2d) return undefined;
+  const codes: number[] = new Array<number>(16);
+  for (let i = 0; i < 16; i++) {
+    const at = 9 + GUID_BYTE_AT[i]!;
+    const hi = hexValue(id.charCodeAt(at));
+    const lo = hexValue(id.charCodeAt(at + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    codes[i] = (hi << 4) | lo;
   }
-  return id.slice(9).toLowerCase();
+  return String.fromCharCode(...codes);
 }
 const U64_MAX = (1n << 64n) - 1n;
 /** How early a timer may fire and still count as due (host timer granularity), ms. */
@@ -876,7 +909,10 @@ export class MeshEngine<P = unknown> {
       return;
     }
     // Malformed peer headers or a non-GUID MessageID abort the neighbor (WINDOWS-NOTES §1.3).
-    const guid = msg.messageGuid ?? guidKey(msg.MessageID);
+    const guid =
+      typeof msg.messageKey === "string" && msg.messageKey.length === 16
+        ? msg.messageKey
+        : messageKeyOf(msg.MessageID);
     if (
       msg.FloodMessage !== PEER_FLOODER ||
       !isUri(msg.PeerVia) ||
@@ -929,7 +965,7 @@ export class MeshEngine<P = unknown> {
     // Hops: decrement, forward only if the result is above zero; absent (or, as Windows does,
     // unparseable) means no limit. A received 0 is not forwarded (Windows may wrap; unconfirmed).
     let fwd: FloodMessage<P> | undefined = msg;
-    if (hops !== undefined) fwd = hops > 1n ? { ...msg, Hops: hops - 1n } : undefined;
+    if (hops !== undefined) fwd = hops > 1n ? withHops(msg, hops - 1n) : undefined;
     if (fwd !== undefined) this.floodTo(fwd, n, out);
     n.inTotal++;
     n.inUseful++;
@@ -985,7 +1021,7 @@ export class MeshEngine<P = unknown> {
       payload: m.payload,
     };
     // WINDOWS-NOTES §1.3: own sends are recorded in the dedup cache too.
-    this.seen.add(guid);
+    this.seen.add(messageKeyOf(msg.MessageID)!);
     this.counters.sent++;
     if (this.config.loopback) {
       const channel = this.channels.get(m.via.toLowerCase());

@@ -18,6 +18,7 @@ export {
   type MeshCounters,
   MeshEngine,
   type MeshEngineOptions,
+  messageKeyOf,
   type NeighborInfo,
 } from "./engine.js";
 export { MeshError, type MeshErrorCode } from "./errors.js";

@@ -151,12 +151,13 @@ export interface FloodMessage<P = unknown> {
   /** Header `ns:MessageID`: `urn:uuid:{guid}` text. */
   readonly MessageID: string;
   /**
-   * The GUID of `MessageID` in lowercase `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` form, when the
-   * host has already read and checked it (a scanner that found a UniqueId record, say): the
-   * engine then uses it as the dedup key instead of parsing `MessageID` again. It must be the
-   * GUID that `MessageID` names.
+   * The 16 bytes of the `MessageID` GUID in the order a UniqueId record carries them (.NET
+   * `Guid.ToByteArray`), as a one-byte string (char code = byte value), when the host read them
+   * from the wire: the engine's dedup key (WINDOWS-NOTES §1.3 — Windows keys by the GUID bytes),
+   * so `MessageID` is then not parsed (and may be built lazily). Without it the engine derives
+   * the key from `MessageID` ({@link messageKeyOf}). It must be the GUID `MessageID` names.
    */
-  readonly messageGuid?: string | undefined;
+  readonly messageKey?: string | undefined;
   /** Header `ns:FloodMessage`: must be exactly `PeerFlooder`. */
   readonly FloodMessage: string;
   /** Header `ns:PeerVia`: the channel type URI the message targets. */

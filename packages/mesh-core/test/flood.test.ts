@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { messageKeyOf } from "../src/index.js";
 import { acceptFrom, addr, flood, kinds, makeEngine, ofType, open, recv, VIA } from "./helpers.js";
 
 function threeNeighbors(config = {}) {
@@ -106,6 +107,37 @@ describe("§3.1.5.9 FloodMessage", () => {
     expect(n1.utility).toBe(0);
     expect(n0.utility).toBe(128);
     expect(e.stats().duplicates).toBe(1);
+  });
+
+  it("keys duplicates by the 16 GUID bytes in UniqueId order (WINDOWS-NOTES §1.3)", () => {
+    // .NET Guid.ToByteArray: Data1, Data2, Data3 little-endian, then the last 8 bytes as written.
+    const key = messageKeyOf("urn:uuid:00112233-4455-6677-8899-AABBCCDDEEFF");
+    expect(key && [...key].map((c) => c.charCodeAt(0))).toEqual([
+      0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+      0xff,
+    ]);
+    expect(messageKeyOf("urn:uuid:00112233-4455-6677-8899-aabbccddeeff")).toBe(key);
+    for (const bad of [
+      "urn:uuid:00112233-4455-6677-8899-aabbccddeefg",
+      "00112233-4455-6677-8899-aabbccddeeff",
+      7,
+    ]) {
+      expect(messageKeyOf(bad)).toBeUndefined();
+    }
+    // A copy known by its bytes (a host's scan) and one known by its text are one message.
+    const { e, conns } = threeNeighbors();
+    const m = flood();
+    recv(e, conns[0], {
+      ...m,
+      MessageID: "urn:uuid:not-a-guid",
+      messageKey: messageKeyOf(m.MessageID),
+    });
+    const a = recv(e, conns[1], { ...m, payload: "copy" });
+    expect(ofType(a, "deliver")).toEqual([]);
+    expect(e.stats().duplicates).toBe(1);
+    // A key of the wrong size is not trusted: MessageID decides (here: malformed, so abort).
+    const b = recv(e, conns[2], { ...flood(), MessageID: "urn:uuid:x", messageKey: "short" });
+    expect(ofType(b, "abort").map((x) => x.conn)).toEqual([conns[2]]);
   });
 
   it("MessageIDs differing only in case are the same message", () => {

@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import {
   type CloseReason,
   type ConnId,
+  type FloodMessage,
   type LinkUtilityMessage,
   type MeshAction,
   type MeshConfig,
@@ -29,6 +30,7 @@ import {
   NS,
   PEER_FLOODER,
   type ScanLimits,
+  type ScannedFlood,
   SoapError,
   scanFlood,
 } from "@prch/soap";
@@ -571,18 +573,11 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
     this.dispatch({
       type: "messageReceived",
       conn,
-      msg: {
-        kind: "Flood",
-        MessageID: `urn:uuid:${scan.messageId}`,
-        // The scan read it from a UniqueId record or checked its text form: lowercase GUID.
-        messageGuid: scan.messageId,
-        FloodMessage: PEER_FLOODER,
-        PeerVia: scan.peerVia,
-        PeerTo: scan.peerTo,
-        Hops: scan.hops,
-        size: bytes.length,
-        payload: FloodPayload.scanned(scan, ch.encoder, ch, this.scanLimits),
-      },
+      msg: new ScannedFloodMessage(
+        scan,
+        bytes.length,
+        FloodPayload.scanned(scan, ch.encoder, ch, this.scanLimits),
+      ),
     });
     return true;
   }
@@ -832,6 +827,36 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> implements ChannelHos
     } catch (e) {
       this.emit("warning", asError(e));
     }
+  }
+}
+
+/**
+ * A scanned flood as the engine sees it. The engine keys duplicates by
+ * `messageKey` (the GUID bytes the scan found), so the MessageID text is
+ * built only when something reads it — for most copies, nothing does. A
+ * class, not an object literal with a getter: V8 keeps one fast shape for it.
+ */
+class ScannedFloodMessage implements FloodMessage<Payload> {
+  readonly kind = "Flood";
+  readonly FloodMessage = PEER_FLOODER;
+  readonly messageKey: string | undefined;
+  readonly PeerVia: string;
+  readonly PeerTo: string;
+  readonly Hops: bigint | string | undefined;
+
+  constructor(
+    private readonly scan: ScannedFlood,
+    readonly size: number,
+    readonly payload: Payload,
+  ) {
+    this.messageKey = scan.messageKey;
+    this.PeerVia = scan.peerVia;
+    this.PeerTo = scan.peerTo;
+    this.Hops = scan.hops;
+  }
+
+  get MessageID(): string {
+    return `urn:uuid:${this.scan.messageId}`;
   }
 }
 

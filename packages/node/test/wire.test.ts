@@ -1,9 +1,10 @@
-import type { PeerMessage } from "@prch/mesh-core";
+import { messageKeyOf, type PeerMessage } from "@prch/mesh-core";
 import {
   addFloodHeaders,
   BinaryMessageEncoder,
   Message,
   PEER_ACTIONS,
+  scanFlood,
   TextMessageEncoder,
 } from "@prch/soap";
 import fc from "fast-check";
@@ -109,5 +110,24 @@ describe("engine ⇄ SOAP mapping", () => {
     const enc = new TextMessageEncoder();
     const received = enc.decode(enc.encode(new Message({ action: "urn:something/Else" })));
     expect(() => fromSoapMessage(received, 0)).toThrow(PeerNodeError);
+  });
+});
+
+describe("the dedup key of a scanned flood", () => {
+  it("is the key the engine derives from the MessageID text (property)", () => {
+    // soap reads the 16 UniqueId bytes, mesh-core parses the text: both must name the same bytes,
+    // or a copy decoded on one link and a copy scanned on another would both be delivered.
+    const enc = new BinaryMessageEncoder();
+    fc.assert(
+      fc.property(fc.uuid(), (guid) => {
+        const m = new Message({ action: "urn:x/Say", to: "net.p2p://m/x" });
+        addFloodHeaders(m, { messageId: guid, peerTo: "net.p2p://m/x", peerVia: "net.p2p://m/x" });
+        const scan = scanFlood(enc.encode(m), undefined);
+        expect(scan?.messageKey).toBeDefined();
+        expect(scan!.messageKey).toBe(messageKeyOf(`urn:uuid:${guid.toUpperCase()}`));
+        expect(scan!.messageId).toBe(guid.toLowerCase());
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -38,6 +38,14 @@ export interface ScannedFlood extends ParsedFloodHeaders, EncodedDocument {
   /** Byte span of the whole Header element (see `BinaryMessageEncoder.decodeBody`). */
   readonly headersSpan: { readonly start: number; readonly end: number };
   /**
+   * When the MessageID was a UniqueId record (as WCF writes it): its 16
+   * bytes, in record order (.NET `Guid.ToByteArray`), as a one-byte string
+   * (char code = byte value) — the dedup key Windows uses (WINDOWS-NOTES
+   * §1.3), cheaper to make and to hash than the GUID text. `messageId` (the
+   * text) is then built only when first read. Undefined for a text MessageID.
+   */
+  readonly messageKey: string | undefined;
+  /**
    * Offset just after the Body's start record, when the Body carries no
    * attributes besides namespace declarations (see {@link scanBinaryBody}).
    */
@@ -98,10 +106,20 @@ class Scan {
   /** Attributes of the element just read that are not namespace declarations. */
   plainAttributes = 0;
   /**
-   * Set by {@link readText} when the value was a UniqueIdText: the GUID,
-   * lowercase; readText then returns "" and {@link textOf} gives the text.
+   * Set by {@link readText} when the value was a UniqueIdText: the offset of
+   * its 16 bytes (else -1); readText then returns "" and {@link textOf}
+   * gives the text. The text is built only when asked for: most copies are
+   * duplicates, recognised by the bytes.
    */
-  guid: string | undefined = undefined;
+  guidAt = -1;
+
+  /** The 16 bytes at `at` as a one-byte string (char code = byte). */
+  bytesKey(at: number): string {
+    const b = this.b;
+    return latin1 !== undefined
+      ? latin1.call(b, at, at + 16)
+      : String.fromCharCode.apply(null, b.subarray(at, at + 16) as never);
+  }
 
   /** Starts over on a new document (one instance serves every scan; scans do not nest). */
   reset(
@@ -416,7 +434,7 @@ class Scan {
    * Only the forms a header value takes are read; others give up.
    */
   readText(): string | bigint {
-    this.guid = undefined;
+    this.guidAt = -1;
     let out: string | bigint = "";
     let parts = 0;
     for (;;) {
@@ -440,7 +458,7 @@ class Scan {
         case 0xac:
           if (this.p + 16 > this.end) throw GIVE_UP;
           // The text form is built by the caller only if needed (see textOf).
-          this.guid = guidFromBytes(this.b, this.p);
+          this.guidAt = this.p;
           out = "";
           this.p += 16;
           break;
@@ -490,7 +508,7 @@ class Scan {
 
   /** The text of a value {@link readText} returned: `urn:uuid:…` for a UniqueIdText. */
   textOf(v: string): string {
-    return this.guid === undefined ? v : `urn:uuid:${this.guid}`;
+    return this.guidAt < 0 ? v : `urn:uuid:${guidFromBytes(this.b, this.guidAt)}`;
   }
 
   /**
@@ -677,7 +695,7 @@ function scan(
   let action: string | undefined;
   let flood: string | undefined;
   let id: string | undefined;
-  let idGuid: string | undefined;
+  let idAt = -1;
   let via: string | undefined;
   let to: string | undefined;
   let hops: string | bigint | undefined;
@@ -715,8 +733,8 @@ function scan(
         break;
       case H.MessageID:
         if (id !== undefined) return undefined;
-        idGuid = s.guid;
-        id = idGuid === undefined ? v : "";
+        idAt = s.guidAt;
+        id = idAt < 0 ? v : "";
         break;
       case H.PeerVia:
         if (via !== undefined) return undefined;
@@ -742,9 +760,13 @@ function scan(
   )
     return undefined;
   if (flood.trim() !== "PeerFlooder") return undefined;
-  // WCF writes the id as a UniqueIdText, which is a GUID by construction.
-  let messageId = idGuid;
-  if (messageId === undefined) {
+  // WCF writes the id as a UniqueIdText, which is a GUID by construction:
+  // its 16 bytes are the key, its text is made when someone asks.
+  let messageId: string | undefined;
+  let messageKey: string | undefined;
+  if (idAt >= 0) {
+    messageKey = s.bytesKey(idAt);
+  } else {
     messageId = id.trim().toLowerCase();
     if (messageId.startsWith("urn:uuid:")) messageId = messageId.slice(9);
     if (!GUID_RE.test(messageId)) return undefined;
@@ -761,20 +783,41 @@ function scan(
       hopCount = "invalid";
     }
   }
-  return {
+  return new Scanned(
     action,
     messageId,
-    bodyStart,
-    peerTo: to.trim(),
+    idAt,
+    messageKey,
+    to.trim(),
     peerVia,
-    hops: hopCount,
+    hopCount,
     hopsSpan,
-    headersSpan: { start: headersStart, end: headersEnd },
-    source: {
-      kind: "binary",
-      bytes,
-      documentStart: start,
-      ...(session !== undefined ? { session } : {}),
-    },
-  };
+    { start: headersStart, end: headersEnd },
+    bodyStart,
+    session !== undefined
+      ? { kind: "binary", bytes, documentStart: start, session }
+      : { kind: "binary", bytes, documentStart: start },
+  );
+}
+
+/** A {@link ScannedFlood} whose MessageID text is built on first use. */
+class Scanned implements ScannedFlood {
+  constructor(
+    readonly action: string,
+    private id: string | undefined,
+    private readonly idAt: number,
+    readonly messageKey: string | undefined,
+    readonly peerTo: string,
+    readonly peerVia: string,
+    readonly hops: bigint | "invalid" | undefined,
+    readonly hopsSpan: { readonly start: number; readonly end: number } | undefined,
+    readonly headersSpan: { readonly start: number; readonly end: number },
+    readonly bodyStart: number | undefined,
+    readonly source: MessageSource,
+  ) {}
+
+  get messageId(): string {
+    if (this.id === undefined) this.id = guidFromBytes(this.source.bytes, this.idAt);
+    return this.id;
+  }
 }
