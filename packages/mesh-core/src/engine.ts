@@ -170,6 +170,8 @@ function withHops<P>(msg: FloodMessage<P>, hops: bigint): FloodMessage<P> {
 
 /** Offsets, in `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, of each GUID byte in `Guid.ToByteArray` order. */
 const GUID_BYTE_AT = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34];
+/** Offsets of the dashes in `urn:uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
+const GUID_DASHES = [17, 22, 27, 32];
 
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -186,7 +188,7 @@ function hexValue(c: number): number {
  */
 export function messageKeyOf(id: unknown): string | undefined {
   if (typeof id !== "string" || id.length !== 45 || !id.startsWith("urn:uuid:")) return undefined;
-  for (const dash of [17, 22, 27, 32]) if (id.charCodeAt(dash) !== 0x2d) return undefined;
+  for (const dash of GUID_DASHES) if (id.charCodeAt(dash) !== 0x2d) return undefined;
   const codes: number[] = new Array<number>(16);
   for (let i = 0; i < 16; i++) {
     const at = 9 + GUID_BYTE_AT[i]!;

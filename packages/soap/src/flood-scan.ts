@@ -79,6 +79,13 @@ const latin1 = (
   }
 ).latin1Slice;
 
+/** `b[start, end)` as a string of one char per byte (latin1). */
+function oneByteString(b: Uint8Array, start: number, end: number): string {
+  return latin1 !== undefined
+    ? latin1.call(b, start, end)
+    : String.fromCharCode.apply(null, b.subarray(start, end) as never);
+}
+
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -115,10 +122,7 @@ class Scan {
 
   /** The 16 bytes at `at` as a one-byte string (char code = byte). */
   bytesKey(at: number): string {
-    const b = this.b;
-    return latin1 !== undefined
-      ? latin1.call(b, at, at + 16)
-      : String.fromCharCode.apply(null, b.subarray(at, at + 16) as never);
+    return oneByteString(this.b, at, at + 16);
   }
 
   /** Starts over on a new document (one instance serves every scan; scans do not nest). */
@@ -207,11 +211,7 @@ class Scan {
         break;
       }
     }
-    if (ascii) {
-      return latin1 !== undefined
-        ? latin1.call(b, at, at + n)
-        : String.fromCharCode.apply(null, b.subarray(at, at + n) as never);
-    }
+    if (ascii) return oneByteString(b, at, at + n);
     try {
       return utf8.decode(b.subarray(at, at + n));
     } catch {
@@ -616,11 +616,7 @@ export function scanFlood(
   session: SessionDictionary | undefined,
   limits: ScanLimits = NO_LIMITS,
 ): ScannedFlood | undefined {
-  let q = resolved.get(limits);
-  if (q === undefined) {
-    q = resolveQuotas(limits.quotas);
-    resolved.set(limits, q);
-  }
+  const q = quotasOf(limits);
   if (bytes.length > q.maxDocumentSize) return undefined;
   let start = 0;
   if (session !== undefined) {
@@ -660,11 +656,7 @@ export function scanBinaryBody(
 ): number[] | undefined {
   const at = flood.bodyStart;
   if (at === undefined) return undefined;
-  let q = resolved.get(limits);
-  if (q === undefined) {
-    q = resolveQuotas(limits.quotas);
-    resolved.set(limits, q);
-  }
+  const q = quotasOf(limits);
   const src = flood.source;
   try {
     return SCAN.reset(src.bytes, at, src.session, q).binaryBody();
@@ -681,6 +673,15 @@ let recentNext = 0;
 const NO_LIMITS: ScanLimits = {};
 /** Resolved quotas per limits object: callers pass the same one for every message. */
 const resolved = new WeakMap<ScanLimits, ReaderQuotas>();
+
+function quotasOf(limits: ScanLimits): ReaderQuotas {
+  let q = resolved.get(limits);
+  if (q === undefined) {
+    q = resolveQuotas(limits.quotas);
+    resolved.set(limits, q);
+  }
+  return q;
+}
 
 function scan(
   s: Scan,

@@ -265,15 +265,7 @@ function knownRenumbering(
     while (i < n && ids[i] === knownIds[i]) i++;
     if (i === n) return memoOut[k]!;
   }
-  const out = renumber(
-    bytes,
-    documentStart,
-    refs,
-    (s) => to.idOf(s)!,
-    span,
-    replacement,
-    emptyTable,
-  );
+  const out = renumber(bytes, documentStart, refs, knownId, span, replacement, emptyTable);
   if (out !== undefined && memoIds.length < MEMO_TARGETS) {
     memoIds.push(knownIds.slice(0, n));
     memoOut.push(out);
@@ -283,6 +275,8 @@ function knownRenumbering(
 
 /** Ids of the document's references on the current target ({@link knownRenumbering}). */
 let knownIds = new Int32Array(64);
+/** `renumber`'s stage for a target whose ids {@link knownRenumbering} already looked up. */
+const knownId = (_s: string, i: number): number => knownIds[i]!;
 /**
  * The renumbered copies of the last relayed document (with its hop count),
  * by the ids they use: a flood is relayed to all its links in a row, and the
@@ -366,7 +360,7 @@ function renumber(
   bytes: Uint8Array,
   documentStart: number,
   refs: readonly SessionRef[],
-  stage: (s: string) => number,
+  stage: (s: string, index: number) => number,
   span: { readonly start: number; readonly end: number } | undefined,
   replacement: Uint8Array | undefined,
   head: () => Uint8Array,
@@ -385,7 +379,7 @@ function renumber(
       ids[i] = -1; // inside the replaced Hops header
       continue;
     }
-    const id = stage(r.text);
+    const id = stage(r.text, i);
     if (id < 0) return undefined;
     ids[i] = id;
     size += mb31Length(id) - r.len;
