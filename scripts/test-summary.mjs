@@ -21,8 +21,11 @@ for (const dir of dirs) {
   for (const suite of r.testResults ?? []) {
     for (const t of suite.assertionResults ?? []) {
       if (t.status !== "failed") continue;
-      const msg = (t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 200);
-      failures.push(`  FAIL ${dir.slice(root.length)} > ${t.fullName}\n       ${msg}`);
+      let msg = (t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 200);
+      // vitest's JSON report keeps only a placeholder stack for a test or hook that timed out.
+      if (msg.includes("STACK_TRACE_ERROR")) msg = "timed out (test or hook timeout)";
+      const took = typeof t.duration === "number" ? ` [${Math.round(t.duration)} ms]` : "";
+      failures.push(`  FAIL ${dir.slice(root.length)} > ${t.fullName}${took}\n       ${msg}`);
     }
     // A file that failed to load reports no assertions, only a message.
     if ((suite.assertionResults ?? []).length === 0 && suite.status === "failed") {

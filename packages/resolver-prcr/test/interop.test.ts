@@ -164,7 +164,9 @@ describe.skipIf(!available)("interop with Mono's WCF (NetTcpBinding, security No
             );
           // Mono replaces the FaultException's code with InternalServiceFault, sends the fault
           // without RelatesTo and closes the session; the client still fails the right request.
-          expect(err).toBeInstanceOf(ResolverFaultError);
+          expect(err, `Mono's output:\n${mono.lines.join("\n")}\n${mono.stderr}`).toBeInstanceOf(
+            ResolverFaultError,
+          );
           expect(err?.soapCode).toBe("InternalServiceFault");
           expect(err?.remoteCode).toBeUndefined();
           expect(err?.reason).toContain("internal error");

@@ -30,6 +30,7 @@ import {
   type NetTcpAddress,
 } from "./connector.js";
 import { TransportError } from "./errors.js";
+import { armDeadline } from "./deadline.js";
 import { type ListenerOptions, type ListenerTls, NetTcpListener } from "./listener.js";
 import { MessageChannel, type MessageChannelOptions } from "./message-channel.js";
 
@@ -165,7 +166,7 @@ async function authenticate(
     let rstId: string | undefined;
     const cleanup = () => {
       done = true;
-      clearTimeout(timer);
+      cancelTimer();
       channel.off("message", onMessage);
       channel.off("closed", onClosed);
     };
@@ -231,8 +232,8 @@ async function authenticate(
           { cause: e },
         ),
       );
-    const timer = setTimeout(() => act(hs.tick(Date.now())), Math.max(0, hs.deadline - Date.now()));
-    timer.unref?.();
+    // MC-PRCH §2.2.3.2: the handshake's own timer; armDeadline waits until Date.now() agrees.
+    const cancelTimer = armDeadline(hs.deadline, () => act(hs.tick(Date.now())));
     channel.on("message", onMessage);
     channel.once("closed", onClosed);
     try {

@@ -5,6 +5,7 @@ using System;
 using System.IO;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
+using System.ServiceModel.Description;
 using System.Text;
 using System.Threading;
 
@@ -86,12 +87,30 @@ namespace Prch.Interop.Nmf
             var address = new Uri("net.tcp://127.0.0.1:" + port + "/echo");
             var host = new ServiceHost(typeof(EchoService));
             host.AddServiceEndpoint(ContractFor(binding), MakeBinding(binding), address);
+            Unthrottle(host);
             host.Open();
             Say("READY " + address);
             // Runs until the test closes our stdin.
             while (Console.In.ReadLine() != null) { }
             try { host.Close(TimeSpan.FromSeconds(2)); } catch (Exception) { host.Abort(); }
             return 0;
+        }
+
+        // Mono keeps .NET 3.0's throttle (10 sessions, then the listener stops accepting) and a
+        // thread pool that barely grows while the CPU is busy, each session holding a thread.
+        // Under CI's load that stalls requests for many seconds; the harness tests framing, not
+        // Mono's throttle (Windows' .NET 4 allows 100 sessions per processor).
+        static void Unthrottle(ServiceHost host)
+        {
+            ThreadPool.SetMinThreads(64, 64);
+            var throttle = host.Description.Behaviors.Find<ServiceThrottlingBehavior>();
+            if (throttle == null) {
+                throttle = new ServiceThrottlingBehavior();
+                host.Description.Behaviors.Add(throttle);
+            }
+            throttle.MaxConcurrentSessions = 1000;
+            throttle.MaxConcurrentCalls = 1000;
+            throttle.MaxConcurrentInstances = 1000;
         }
 
         static int Client(string binding, string url, string text)

@@ -10,6 +10,8 @@ using System.Net.Sockets;
 using System.Runtime.Serialization;
 using System.ServiceModel;
 using System.ServiceModel.Channels;
+using System.ServiceModel.Description;
+using System.Threading;
 
 namespace Prch.Interop.Resolver
 {
@@ -377,12 +379,32 @@ namespace Prch.Interop.Resolver
             var address = new Uri("net.tcp://127.0.0.1:" + port + "/resolver");
             var host = new ServiceHost(new ResolverService());
             host.AddServiceEndpoint(typeof(IPeerResolverContract), MakeBinding(), address);
+            Unthrottle(host);
             host.Open();
             Say("READY " + address);
             // Runs until the test closes our stdin.
             while (Console.In.ReadLine() != null) { }
             try { host.Close(TimeSpan.FromSeconds(2)); } catch (Exception) { host.Abort(); }
             return 0;
+        }
+
+        // Mono's defaults are .NET 3.0's: at most 10 sessions, after which the listener stops
+        // accepting (a new client waits until its own timeout), and a thread pool that grows by
+        // one thread every second or so and not at all while the CPU is busy, with every session
+        // holding a thread for its receive loop. Under CI's load that stalled a request for 10 s
+        // and more. Windows' .NET 4 allows 100 sessions per processor; the harness is no test of
+        // Mono's throttle, so it gets room.
+        static void Unthrottle(ServiceHost host)
+        {
+            ThreadPool.SetMinThreads(64, 64);
+            var throttle = host.Description.Behaviors.Find<ServiceThrottlingBehavior>();
+            if (throttle == null) {
+                throttle = new ServiceThrottlingBehavior();
+                host.Description.Behaviors.Add(throttle);
+            }
+            throttle.MaxConcurrentSessions = 1000;
+            throttle.MaxConcurrentCalls = 1000;
+            throttle.MaxConcurrentInstances = 1000;
         }
 
         static void Run(string step, Action call)
