@@ -1100,9 +1100,15 @@ export class MeshEngine<P = unknown> {
 
   private onTimer(id: TimerId, now: number, out: Out<P>): void {
     const at = this.timers.get(id);
-    // A fire for a timer we cancelled or re-armed later is stale. Real timer APIs run on a coarser
-    // clock than `now` (libuv rounds to whole ms), so a fire a few ms early still counts.
-    if (at === undefined || at > now + TIMER_SLACK_MS) return;
+    // A fire for a timer we cancelled is stale. Real timer APIs run on a coarser clock than `now`
+    // (libuv rounds to whole ms), so a fire a few ms early still counts. One earlier than that
+    // (a host on another clock, or a fire for a timer re-armed later) spent the host's timer
+    // without reaching `at`: ask for it again, or it would never fire.
+    if (at === undefined) return;
+    if (at > now + TIMER_SLACK_MS) {
+      out.push({ type: "setTimer", id, at });
+      return;
+    }
     this.timers.delete(id);
     if (this.status !== "open") return;
     if (id === MAINTENANCE) {
