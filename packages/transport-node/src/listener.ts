@@ -1,6 +1,14 @@
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
-import { KnownEncoding, Mode, NmfReceiver, UpgradeProtocol } from "@prch/nmf";
+import {
+  encodeRecord,
+  FaultName,
+  faultUri,
+  KnownEncoding,
+  Mode,
+  NmfReceiver,
+  UpgradeProtocol,
+} from "@prch/nmf";
 import { type ConnectionOptions, NetTcpConnection, type TlsUpgrade } from "./connection.js";
 import { TransportError } from "./errors.js";
 
@@ -24,7 +32,10 @@ export interface ListenerOptions {
    * EndpointNotFound fault. Default: every Via.
    */
   readonly acceptVia?: (via: string) => boolean;
-  /** Concurrent sessions accepted; more are closed at once. Default 64 (WINDOWS-NOTES §1.5). */
+  /**
+   * Concurrent sessions accepted; more get the ServerTooBusy fault and are closed. Default 64
+   * (WINDOWS-NOTES §1.5).
+   */
   readonly maxSessions?: number;
   /** Time for a new connection to finish its preamble (and TLS). Default 60 000 ms. */
   readonly preambleTimeoutMs?: number;
@@ -45,6 +56,13 @@ export interface ListenerEvents {
   rejected: [error: TransportError, remote: string | undefined];
 }
 
+/** Connections past the session cap being refused at a time; more are reset without a word. */
+const MAX_REFUSING = 64;
+/** How long a refused connection may take to close after the fault. */
+const REFUSE_LINGER_MS = 2000;
+/** What a refused connection may send before it is reset (a preamble is far smaller). */
+const REFUSE_MAX_BYTES = 4096;
+
 /**
  * Accepts net.tcp sessions as a Peer Channel node or resolver does: NMF
  * Duplex with the binary session encoding 0x08 (WINDOWS-NOTES §1.1), the
@@ -57,6 +75,8 @@ export class NetTcpListener extends EventEmitter<ListenerEvents> {
   private readonly server: Server;
   private readonly live = new Set<NetTcpConnection>();
   private readonly sockets = new Set<Socket>();
+  /** Connections past the session cap, being told ServerTooBusy. */
+  private readonly refusing = new Set<Socket>();
   private listening = false;
 
   constructor(options: ListenerOptions = {}) {
@@ -143,15 +163,44 @@ export class NetTcpListener extends EventEmitter<ListenerEvents> {
     // Ready connections first, so their owners learn why; then whatever is still in its preamble.
     for (const c of this.live) c.abort(new TransportError("Closed", "the listener closed"));
     for (const s of this.sockets) s.destroy();
+    for (const s of this.refusing) s.destroy();
     this.listening = false;
     await closing;
+  }
+
+  /**
+   * Tells a connection past the session cap why it is refused: the ServerTooBusy fault (MC-NMF
+   * §2.2.5; WCF clients raise ServerTooBusyException), not a bare reset. The fault goes out at
+   * once: an initiator reads only after sending its preamble, so it waits in its buffer. Then we
+   * half-close and discard what the peer sends until it closes: closing with its preamble unread
+   * would reset the connection, and a reset can destroy the fault in the peer's receive buffer
+   * before it is read. Bounded in time, bytes and number; past those, the socket is destroyed.
+   */
+  private refuse(socket: Socket): void {
+    if (this.refusing.size >= MAX_REFUSING) {
+      socket.destroy();
+      return;
+    }
+    this.refusing.add(socket);
+    let read = 0;
+    const timer = setTimeout(() => socket.destroy(), REFUSE_LINGER_MS);
+    timer.unref();
+    socket.once("close", () => {
+      clearTimeout(timer);
+      this.refusing.delete(socket);
+    });
+    socket.on("data", (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > REFUSE_MAX_BYTES) socket.destroy();
+    });
+    socket.end(encodeRecord({ type: "fault", fault: faultUri(FaultName.ServerTooBusy) }));
   }
 
   private accept(socket: Socket): void {
     socket.on("error", () => {});
     const max = this.options.maxSessions ?? 64;
     if (this.sockets.size >= max) {
-      socket.destroy();
+      this.refuse(socket);
       this.emit(
         "rejected",
         new TransportError("QuotaExceeded", `more than ${max} concurrent sessions`),

@@ -2,7 +2,15 @@
 // gets a typed error, and the listener keeps serving everyone else.
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
-import { concatBytes, encodePreamble, encodeRecord, KnownEncoding, Mode } from "@prch/nmf";
+import {
+  concatBytes,
+  encodePreamble,
+  encodeRecord,
+  FaultName,
+  faultUri,
+  KnownEncoding,
+  Mode,
+} from "@prch/nmf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { connectNetTcp, type NetTcpListener, TransportError } from "../src/index.js";
@@ -154,8 +162,8 @@ describe("hostile peers", () => {
     }
   });
 
-  it("sessions beyond maxSessions are closed at once", async () => {
-    const { listener, port } = await startListener({ maxSessions: 2 });
+  it("sessions beyond maxSessions get the ServerTooBusy fault and are closed", async () => {
+    const { listener, port, uri } = await startListener({ maxSessions: 2 });
     try {
       const a = await raw(port);
       const b = await raw(port);
@@ -164,11 +172,49 @@ describe("hostile peers", () => {
       const rejected = nextRejection(listener);
       const c = await raw(port);
       const closed = drain(c);
+      c.write(preamble(port));
       expect((await rejected).code).toBe("QuotaExceeded");
-      await closed;
+      // MC-NMF §2.2.5: the Fault record, whole, and then the close.
+      expect([...(await closed)]).toEqual([
+        ...encodeRecord({ type: "fault", fault: faultUri(FaultName.ServerTooBusy) }),
+      ]);
       expect(listener.sessionCount).toBe(2);
+      // Our own initiator reports it as a session fault naming ServerTooBusy.
+      const e = await connectNetTcp({ endpointAddress: uri, ipAddresses: ["127.0.0.1"] }).then(
+        () => undefined,
+        (err: unknown) => err as TransportError,
+      );
+      expect(e?.code).toBe("SessionFault");
+      expect(e?.fault).toBe(faultUri(FaultName.ServerTooBusy));
       a.destroy();
       b.destroy();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("a refused peer that keeps its side open, or keeps sending, is reset", async () => {
+    const { listener, port } = await startListener({ maxSessions: 1 });
+    const fault = [...encodeRecord({ type: "fault", fault: faultUri(FaultName.ServerTooBusy) })];
+    try {
+      const a = await raw(port);
+      a.on("error", () => {});
+      for (const send of [0, 8192]) {
+        // allowHalfOpen: our End does not close the peer's side; only the listener's reset does.
+        const c = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+        const got = drain(c);
+        if (send > 0) c.write(new Uint8Array(send));
+        // A byte now and then: once the listener has let go, the next one meets a reset.
+        const poke = setInterval(() => {
+          if (c.writable) c.write(new Uint8Array(1));
+        }, 50);
+        try {
+          expect([...(await got)]).toEqual(fault);
+        } finally {
+          clearInterval(poke);
+        }
+      }
+      a.destroy();
     } finally {
       await listener.close();
     }

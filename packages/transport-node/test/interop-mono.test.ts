@@ -202,4 +202,22 @@ describe.skipIf(!haveMono)("interop with Mono's NetTcpBinding (security None)", 
       await listener.close();
     }
   }, 60_000);
+
+  it("a Mono client past our session limit reads the ServerTooBusy fault", async () => {
+    const listener = new NetTcpListener({ host: "127.0.0.1", maxSessions: 0 });
+    const port = await listener.listen();
+    const mono = new Peer(
+      spawn("mono", [exe, "client", "duplex-binary", `net.tcp://127.0.0.1:${port}/echo`, "x"]),
+    );
+    try {
+      // Mono's framing turns the Fault record into a FaultException naming the fault URI
+      // (.NET raises ServerTooBusyException for the same record).
+      await expect(mono.until("ECHO-RESULT")).rejects.toThrow(
+        /^ERROR FaultException: http:\/\/schemas\.microsoft\.com\/ws\/2006\/05\/framing\/faults\/ServerTooBusy/,
+      );
+    } finally {
+      await mono.stop();
+      await listener.close();
+    }
+  }, 60_000);
 });
