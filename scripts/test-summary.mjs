@@ -6,6 +6,12 @@ const root = new URL("..", import.meta.url).pathname;
 const dirs = ["packages", "apps", "tools", "tools/bench"].flatMap((d) =>
   existsSync(join(root, d)) ? readdirSync(join(root, d)).map((e) => join(root, d, e)) : [],
 );
+/** The first line of a failure message; vitest's JSON keeps only a placeholder stack for a timeout. */
+function firstLine(message) {
+  const line = (message ?? "").split("\n")[0].slice(0, 200);
+  return line.includes("STACK_TRACE_ERROR") ? "timed out (test or hook timeout)" : line;
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -21,17 +27,14 @@ for (const dir of dirs) {
   for (const suite of r.testResults ?? []) {
     for (const t of suite.assertionResults ?? []) {
       if (t.status !== "failed") continue;
-      let msg = (t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 200);
-      // vitest's JSON report keeps only a placeholder stack for a test or hook that timed out.
-      if (msg.includes("STACK_TRACE_ERROR")) msg = "timed out (test or hook timeout)";
       const took = typeof t.duration === "number" ? ` [${Math.round(t.duration)} ms]` : "";
-      failures.push(`  FAIL ${dir.slice(root.length)} > ${t.fullName}${took}\n       ${msg}`);
+      failures.push(
+        `  FAIL ${dir.slice(root.length)} > ${t.fullName}${took}\n       ${firstLine(t.failureMessages?.[0])}`,
+      );
     }
     // A file that failed to load reports no assertions, only a message.
     if ((suite.assertionResults ?? []).length === 0 && suite.status === "failed") {
-      failures.push(
-        `  FAIL ${suite.name.slice(root.length)}\n       ${(suite.message ?? "").split("\n")[0].slice(0, 200)}`,
-      );
+      failures.push(`  FAIL ${suite.name.slice(root.length)}\n       ${firstLine(suite.message)}`);
     }
   }
   rows.push(

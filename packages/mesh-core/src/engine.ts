@@ -1011,10 +1011,12 @@ export class MeshEngine<P = unknown> {
     if (m.hops !== undefined && (m.hops < 0n || m.hops > U64_MAX)) {
       throw new MeshError("bad-call", "hops must be an unsigned 64-bit value");
     }
-    const guid = randomGuid(this.random);
+    const id = `urn:uuid:${randomGuid(this.random)}`;
+    const key = messageKeyOf(id)!;
     const msg: FloodMessage<P> = {
       kind: "Flood",
-      MessageID: `urn:uuid:${guid}`,
+      MessageID: id,
+      messageKey: key,
       FloodMessage: PEER_FLOODER,
       PeerVia: m.via,
       PeerTo: to,
@@ -1023,7 +1025,7 @@ export class MeshEngine<P = unknown> {
       payload: m.payload,
     };
     // WINDOWS-NOTES §1.3: own sends are recorded in the dedup cache too.
-    this.seen.add(messageKeyOf(msg.MessageID)!);
+    this.seen.add(key);
     this.counters.sent++;
     if (this.config.loopback) {
       const channel = this.channels.get(m.via.toLowerCase());

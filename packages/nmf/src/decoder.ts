@@ -389,7 +389,6 @@ export class RecordDecoder {
   }
 
   private beginPayload(size: number): void {
-    const offset = this.recordStart;
     const limits = this.limits;
     // Quotas are checked here, before a single payload octet is kept (§5.1).
     // Windows sends no fault for over-long Via, content type or upgrade
@@ -440,7 +439,7 @@ export class RecordDecoder {
           throw new NmfError(
             "message-too-large",
             `unsized envelope grows over the maximum of ${limits.maxMessageSize} octets`,
-            { offset, fault: faultUri(FaultName.MaxMessageSizeExceededFault) },
+            { offset: this.recordStart, fault: faultUri(FaultName.MaxMessageSizeExceededFault) },
           );
         }
         this.unsizedTotal += size;
@@ -451,14 +450,15 @@ export class RecordDecoder {
     this.state = "payload";
   }
 
-  /** `single`: the whole payload as one view; otherwise it is in `parts`. */
+  /**
+   * `single`: the whole payload as one view; otherwise it is in `parts`
+   * (two or more: a payload in one chunk always comes as `single`).
+   */
   private finishPayload(single: Uint8Array | undefined): DecodedRecord {
     const parts = this.parts;
     let payload: Uint8Array;
     if (single !== undefined) {
       payload = this.shareBuffers ? single : copyOf(single);
-    } else if (parts.length === 1) {
-      payload = this.shareBuffers ? parts[0]! : copyOf(parts[0]!);
     } else {
       let total = 0;
       for (const p of parts) total += p.length;

@@ -60,6 +60,11 @@ export interface ScannedDelivery {
  * full access; `text()` and `bytes()` read the bodies written by
  * `send(string)` and `send(Uint8Array)`. The body can be read once.
  */
+/** What the body reads as once `bytes()` has taken it without a decode: read-once, like a decoded body. */
+function bodyAlreadyRead(): Message {
+  throw new SoapError("invalid-argument", "the body has already been read");
+}
+
 export class ReceivedMessage {
   /** The channel URI (PeerVia) the message was sent to. */
   readonly via: string;
@@ -73,12 +78,13 @@ export class ReceivedMessage {
   readonly size: number;
   #message: Message | undefined;
   #decode: (() => Message) | undefined;
-  /** A message whose body is still unread, for text() and bytes(). */
-  #body: Message | undefined;
-  #decodeBody: (() => Message) | undefined;
-  /** The body's bytes, read without a decode (scanned floods with a binary body). */
+  /**
+   * The message whose body text() and bytes() read: a function until it is
+   * first needed (then its result), undefined to read `message` itself.
+   */
+  #body: Message | (() => Message) | undefined;
+  /** The body's bytes without a decode (scanned floods with a binary body), until the body is read. */
   #payload: (() => Uint8Array) | undefined;
-  #payloadTaken = false;
 
   /**
    * From a decoded message, or (inside the node) from a flood known by its
@@ -99,7 +105,7 @@ export class ReceivedMessage {
       this.action = message.action;
       this.messageId = message.messageId;
       this.hops = message.hops;
-      this.#decodeBody = message.body;
+      this.#body = message.body;
       this.#payload = message.payload;
       this.#decode = message.decode;
     }
@@ -112,14 +118,8 @@ export class ReceivedMessage {
   }
 
   #bodyMessage(): Message {
-    if (this.#payloadTaken) {
-      throw new SoapError("invalid-argument", "the body has already been read");
-    }
-    if (this.#body === undefined && this.#decodeBody !== undefined) {
-      this.#body = this.#decodeBody();
-      this.#decodeBody = undefined;
-      this.#payload = undefined;
-    }
+    this.#payload = undefined;
+    if (typeof this.#body === "function") this.#body = this.#body();
     return this.#body ?? this.message;
   }
 
@@ -135,8 +135,7 @@ export class ReceivedMessage {
     const payload = this.#payload;
     if (payload !== undefined) {
       this.#payload = undefined;
-      this.#decodeBody = undefined;
-      this.#payloadTaken = true;
+      this.#body = bodyAlreadyRead;
       return payload();
     }
     const body = this.#bodyMessage();
